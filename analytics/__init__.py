@@ -1,0 +1,1 @@
+"""Scoring rules, item statistics, mastery, item banks, recommendations and tagging."""

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.NAME` prints its figures as one JSON line, last."""

@@ -1,0 +1,1 @@
+"""The county-platform upload: contract, client with a durable outbox, reference receiver."""

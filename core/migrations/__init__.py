@@ -1,0 +1,1 @@
+"""Alembic migrations of the workstation schema (one revision per schema change)."""

@@ -1,0 +1,53 @@
+"""What the analytics learn about students: mastery over time and recommended practice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.enums import RecommendationStatus
+from core.models.base import Base, created_at_column, enum_column
+
+
+class MasterySnapshot(Base):
+    """A student's estimated mastery of one knowledge point at one moment."""
+
+    __tablename__ = "mastery_snapshot"
+    __table_args__ = (
+        Index("ix_mastery_snapshot_student_kp", "student_id", "knowledge_point_id", "computed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    knowledge_point_id: Mapped[int] = mapped_column(
+        ForeignKey("knowledge_point.id", ondelete="CASCADE")
+    )
+    assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment.id", ondelete="SET NULL")
+    )
+    probability: Mapped[float]
+    method: Mapped[str] = mapped_column(String(50))
+    computed_at: Mapped[datetime] = created_at_column()
+
+
+class Recommendation(Base):
+    """A practice item proposed for a student, and why."""
+
+    __tablename__ = "recommendation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("student.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    knowledge_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("knowledge_point.id", ondelete="SET NULL")
+    )
+    predicted_success: Mapped[float | None]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[RecommendationStatus] = enum_column(
+        RecommendationStatus, default=RecommendationStatus.PROPOSED
+    )
+    created_at: Mapped[datetime] = created_at_column()

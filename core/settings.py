@@ -1,0 +1,229 @@
+"""The one typed settings model, stored as TOML in the user-data folder.
+
+Precedence, highest first: environment variables `PTW_…` (nested with `__`, e.g.
+`PTW_UPLOAD__URL`), the settings file `<data dir>/settings.toml`, then defaults.
+`PTW_DATA_DIR` moves the whole data folder (database, pages, settings), which is how
+tests and benches run in a temporary folder. The file carries a schema version and is
+migrated forward when an older one is read.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from core.errors import SettingsError
+from core.i18n import Language, LocalisedText
+
+SETTINGS_SCHEMA_VERSION = 1
+SETTINGS_FILE_NAME = "settings.toml"
+DATABASE_FILE_NAME = "ptw.sqlite3"
+APP_NAME = "PrecisionTeachingWorkstation"
+
+
+class UploadSettings(BaseModel):
+    """Where and how this station sends results to the county platform."""
+
+    model_config = ConfigDict(validate_assignment=True)
+
+    url: str | None = None
+    token: SecretStr | None = None
+    timeout_s: float = Field(default=30.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _https_only(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValueError("upload URL must use https://")
+        return value
+
+
+class RecognitionThresholds(BaseModel):
+    """Thresholds of mark recognition, as fractions of a bubble's area or of certainty."""
+
+    model_config = ConfigDict(validate_assignment=True)
+
+    marked_fill: float = Field(default=0.45, ge=0, le=1)
+    light_fill: float = Field(default=0.20, ge=0, le=1)
+    min_confidence: float = Field(default=0.80, ge=0, le=1)
+    cross_means_erased: bool = True
+
+
+class GradingLines(BaseModel):
+    """Score lines of the Chinese report metrics, as fractions of full marks."""
+
+    model_config = ConfigDict(validate_assignment=True)
+
+    excellent: float = Field(default=0.85, gt=0, le=1)
+    good: float = Field(default=0.70, gt=0, le=1)
+    passing: float = Field(default=0.60, gt=0, le=1)
+    low: float = Field(default=0.40, gt=0, le=1)
+    band_width: float = Field(default=10, gt=0)
+
+
+def default_data_dir() -> Path:
+    """The platform's per-user data folder for the workstation."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Everything a station can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PTW_", env_nested_delimiter="__", extra="ignore", validate_default=True,
+        validate_assignment=True,
+    )
+
+    schema_version: int = SETTINGS_SCHEMA_VERSION
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    database_busy_timeout_s: float = Field(default=10.0, ge=0)
+    language: Language = Language.ZH_CN
+    station_name: str = Field(default_factory=socket.gethostname, min_length=1)
+    demo_on_first_start: bool = True
+    upload: UploadSettings = Field(default_factory=UploadSettings)
+    recognition: RecognitionThresholds = Field(default_factory=RecognitionThresholds)
+    grading: GradingLines = Field(default_factory=GradingLines)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment first, then values read from the settings file (passed as init)."""
+        return (env_settings, init_settings)
+
+    @property
+    def settings_file(self) -> Path:
+        """Where these settings are stored."""
+        return self.data_dir / SETTINGS_FILE_NAME
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database URL, or the embedded SQLite file in the data folder."""
+        return self.database_url or f"sqlite:///{self.data_dir / DATABASE_FILE_NAME}"
+
+    @property
+    def pages_dir(self) -> Path:
+        """Folder of the content-addressed scanned pages."""
+        return self.data_dir / "pages"
+
+
+def _migrate_0_to_1(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 0 (unversioned) called the database `database`."""
+    if "database" in data and "database_url" not in data:
+        data["database_url"] = data.pop("database")
+    return data
+
+
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _migrate_0_to_1}
+
+
+def migrate_settings_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring a settings mapping read from a file up to the current schema version."""
+    version = int(data.get("schema_version", 0))
+    if version > SETTINGS_SCHEMA_VERSION:
+        raise SettingsError(
+            LocalisedText(
+                f"设置文件来自更新的版本（格式 {version}），请升级本程序。",
+                f"The settings file comes from a newer version (schema {version}); "
+                "please upgrade this program.",
+            )
+        )
+    while version < SETTINGS_SCHEMA_VERSION:
+        data = _MIGRATIONS[version](dict(data))
+        version += 1
+    data["schema_version"] = SETTINGS_SCHEMA_VERSION
+    return data
+
+
+def resolve_data_dir(environ: Mapping[str, str]) -> Path:
+    """The data folder: `PTW_DATA_DIR` when set, else the platform default."""
+    override = environ.get("PTW_DATA_DIR")
+    return Path(override).expanduser() if override else default_data_dir()
+
+
+def read_settings_file(path: Path) -> dict[str, Any]:
+    """The migrated contents of a settings file, or an empty mapping if there is none."""
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(
+            LocalisedText(
+                f"设置文件 {path} 格式有误，请改正或删除后重试：{exc}",
+                f"The settings file {path} is not valid TOML; fix or delete it and retry: {exc}",
+            ),
+            detail=str(exc),
+        ) from exc
+    data.pop("data_dir", None)
+    return migrate_settings_data(data)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings for this station from its file and the environment."""
+    env = os.environ if environ is None else environ
+    data_dir = resolve_data_dir(env)
+    file_values = read_settings_file(data_dir / SETTINGS_FILE_NAME)
+    file_values["data_dir"] = data_dir
+    try:
+        if environ is None:
+            return Settings(**file_values)
+        return _settings_from_mapping(file_values, env)
+    except ValidationError as exc:
+        raise SettingsError(
+            LocalisedText(
+                f"设置有误（设置文件或 PTW_ 环境变量）：{_first_error(exc)}",
+                f"A setting is not valid (settings file or PTW_ variable): {_first_error(exc)}",
+            ),
+            detail=str(exc),
+        ) from exc
+
+
+def _settings_from_mapping(file_values: dict[str, Any], env: Mapping[str, str]) -> Settings:
+    """Build settings with `env` standing in for the process environment."""
+    saved = dict(os.environ)
+    try:
+        for key in [k for k in os.environ if k.startswith("PTW_")]:
+            del os.environ[key]
+        os.environ.update({k: v for k, v in env.items() if k.startswith("PTW_")})
+        return Settings(**file_values)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    location = ".".join(str(part) for part in error["loc"])
+    return f"{location}: {error['msg']}"
+
+
+def save_settings(settings: Settings) -> Path:
+    """Write the settings file atomically (temp file, fsync, rename) and return its path."""
+    data = settings.model_dump(mode="json", exclude={"data_dir"}, exclude_none=True)
+    if settings.upload.token is not None:
+        data["upload"]["token"] = settings.upload.token.get_secret_value()
+    path = settings.settings_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".toml.tmp")
+    with temporary.open("wb") as handle:
+        tomli_w.dump(data, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    return path

@@ -1,0 +1,1 @@
+"""Packaging for Windows: PyInstaller spec, WiX source and the build script."""

@@ -1,0 +1,1 @@
+"""Report renderers: PDF with reportlab and Excel/CSV tables with openpyxl."""

@@ -1,0 +1,1 @@
+"""Page acquisition (TWAIN, SANE, watch folder, files) and the durable page inbox."""

@@ -1,0 +1,1 @@
+"""Tests of the headless services and the ptw command line."""
