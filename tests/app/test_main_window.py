@@ -1,5 +1,6 @@
 import csv
 import datetime as dt
+import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -11,6 +12,7 @@ from app.error_presenter import ErrorDialogContent
 from app.exam_details_dialog import ExamDetailsDialog
 from app.main_window import MainWindow, Page, results_file_stem
 from app.placeholder_page import PlaceholderPage
+from core.database import describe_url
 from core.i18n import Language
 from core.models import Student
 from tests.app.conftest import LOAD_TIMEOUT_MS
@@ -54,7 +56,7 @@ def test_the_window_lists_the_demo_exam_and_its_students(window: MainWindow) -> 
     assert window.students_page.count_label.text() == "共 3 个班，135 名学生"
     assert DEMO_SCHOOL_NAME in window.school_label.text()
     assert "test-station" in window.station_label.text()
-    assert "ptw.sqlite3" in window.database_label.toolTip()
+    assert window.database_label.toolTip() == describe_url(os.environ["PTW_DATABASE_URL"])
 
 
 def test_navigation_switches_pages_and_later_parts_say_so(window: MainWindow) -> None:
