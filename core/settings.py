@@ -174,16 +174,13 @@ def read_settings_file(path: Path) -> dict[str, Any]:
     return migrate_settings_data(data)
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings for this station from its file and the environment."""
-    env = os.environ if environ is None else environ
-    data_dir = resolve_data_dir(env)
+def load_settings() -> Settings:
+    """Read this station's settings from its file and the process environment."""
+    data_dir = resolve_data_dir(os.environ)
     file_values = read_settings_file(data_dir / SETTINGS_FILE_NAME)
     file_values["data_dir"] = data_dir
     try:
-        if environ is None:
-            return Settings(**file_values)
-        return _settings_from_mapping(file_values, env)
+        return Settings(**file_values)
     except ValidationError as exc:
         raise SettingsError(
             LocalisedText(
@@ -192,19 +189,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             ),
             detail=str(exc),
         ) from exc
-
-
-def _settings_from_mapping(file_values: dict[str, Any], env: Mapping[str, str]) -> Settings:
-    """Build settings with `env` standing in for the process environment."""
-    saved = dict(os.environ)
-    try:
-        for key in [k for k in os.environ if k.startswith("PTW_")]:
-            del os.environ[key]
-        os.environ.update({k: v for k, v in env.items() if k.startswith("PTW_")})
-        return Settings(**file_values)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _first_error(exc: ValidationError) -> str:
