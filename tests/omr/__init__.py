@@ -1,0 +1,1 @@
+"""Tests of optical mark recognition and answer-sheet layouts."""
