@@ -1,0 +1,1 @@
+"""Tests of the bench generators that other tests rely on."""
