@@ -21,6 +21,7 @@ from core.enums import AssessmentKind
 from core.errors import PtwError
 from core.i18n import Language, LocalisedText
 from core.settings import Settings, load_settings
+from workflow import omrchecker_import
 from workflow.answer_key_import import ExamDetails, import_answer_key
 from workflow.context import AppContext, open_context
 from workflow.demo_school import create_demo
@@ -28,6 +29,12 @@ from workflow.exam_queries import list_exams
 from workflow.knowledge_point_import import import_knowledge_points
 from workflow.log_setup import configure_logging
 from workflow.roster_import import import_roster
+from workflow.sheet_making import (
+    MadeSheet,
+    make_sheet_for_exam,
+    make_sheet_from_key,
+    parse_paper,
+)
 from workflow.station_setup import prepare_database
 from workflow.table_exports import export_results, export_roster
 from workflow.terminal_progress import TerminalProgressBar
@@ -96,8 +103,24 @@ def build_parser(extensions: Sequence[CommandExtension] = ()) -> argparse.Argume
         dest="exams_command", required=True)
     exams.add_parser("list", help="CSV on stdout: id,name,subject,date,...")
 
+    sheets = commands.add_parser("sheet", help="answer sheets (答题卡)").add_subparsers(
+        dest="sheet_command", required=True)
+    make = sheets.add_parser("make", help="print an answer sheet PDF and its layout JSON")
+    source = make.add_mutually_exclusive_group(required=True)
+    source.add_argument("--exam", type=int, help="exam id (ptw exams list)")
+    source.add_argument("--key", type=Path, help="answer-key .xlsx/.csv, no database needed")
+    make.add_argument("--out", type=Path, required=True, help="the sheet PDF")
+    make.add_argument("--layout-out", type=Path, required=True, help="the layout JSON")
+    make.add_argument("--paper", type=str.upper, choices=["A4", "A3", "8K"], default="A4")
+    make.add_argument("--columns", type=int, default=None, help="1 on A4; 2 or 3 on A3/8K")
+    make.add_argument("--title", default=None, help="title of a --key sheet")
+
     commands.add_parser("demo", help="create the demo school (fake names)")
     commands.add_parser("settings", help="show the effective settings")
+    omr = commands.add_parser("omr", help="optical mark recognition").add_subparsers(
+        dest="omr_command", required=True)
+    omrchecker_import.configure_cli(omr.add_parser(
+        "omrchecker", help="read an OMRChecker folder (template.json + images) to a long CSV"))
 
     for extension in extensions:
         extension.configure(commands.add_parser(extension.name, help=extension.help))
@@ -138,6 +161,13 @@ def _run_export(args: argparse.Namespace, context: AppContext, out: _Output) -> 
     out.say(f"已导出 {count} 名学生到 {args.out}。", f"Exported {count} students to {args.out}.")
 
 
+def _say_sheet(made: MadeSheet, out: _Output) -> None:
+    where = f"{made.pdf_path}, {made.layout_path}"
+    out.say(f"答题卡已生成：{made.pages} 页，版式版本 {made.layout.version}（{where}）。",
+            f"Answer sheet made: {made.pages} page(s), layout version {made.layout.version} "
+            f"({where}).")
+
+
 def _print_exams(context: AppContext) -> None:
     with context.database.transaction() as session:
         exams = list_exams(session)
@@ -168,6 +198,13 @@ def run_command(args: argparse.Namespace, settings: Settings,
     if args.command == "settings":
         _print_settings(settings)
         return 0
+    if args.command == "omr":
+        return omrchecker_import.run_cli(args, settings)
+    if args.command == "sheet" and args.key is not None:
+        _say_sheet(make_sheet_from_key(args.key, args.out, args.layout_out, args.title,
+                                       paper=parse_paper(args.paper), columns=args.columns),
+                   out)
+        return 0
     context = open_context(settings)
     try:
         setup = prepare_database(context)
@@ -180,6 +217,10 @@ def run_command(args: argparse.Namespace, settings: Settings,
             _run_export(args, context, out)
         elif args.command == "exams":
             _print_exams(context)
+        elif args.command == "sheet":
+            _say_sheet(make_sheet_for_exam(context, args.exam, args.out, args.layout_out,
+                                           paper=parse_paper(args.paper), columns=args.columns),
+                       out)
         elif args.command == "demo":
             demo = create_demo(context, TerminalProgressBar(context.language))
             if demo.created:
