@@ -62,12 +62,26 @@ def mm_to_px(value: float, dpi: float) -> float:
     return value * dpi / 25.4
 
 
-def _ink(canvas: np.ndarray, mask: np.ndarray, pen: Pen, rng: np.random.Generator,
+@dataclass(frozen=True, slots=True)
+class _Mask:
+    """Where to ink: a boolean window of the page and the page position of its top left.
+
+    Masks are drawn in a small window around the mark, not over the whole page, so
+    painting a sheet stays fast; the pixels are exactly those of a page-sized mask.
+    """
+
+    window: np.ndarray
+    top: int
+    left: int
+
+
+def _ink(canvas: np.ndarray, mask: _Mask, pen: Pen, rng: np.random.Generator,
          strength: float = 1.0) -> None:
     """Darken `canvas` where `mask` is set, like graphite or ink laid over paper."""
-    ys, xs = np.nonzero(mask)
+    ys, xs = np.nonzero(mask.window)
     if len(ys) == 0:
         return
+    ys, xs = ys + mask.top, xs + mask.left
     grain = rng.normal(0, pen.grain, len(ys))
     target = np.clip(pen.level + grain, 0, 255)
     current = canvas[ys, xs].astype(np.float32)
@@ -75,22 +89,35 @@ def _ink(canvas: np.ndarray, mask: np.ndarray, pen: Pen, rng: np.random.Generato
         np.uint8)
 
 
+def _window(shape: tuple[int, int], xs: Sequence[float], ys: Sequence[float],
+            reach: int) -> tuple[int, int, int, int]:
+    """Page rows/columns (top, bottom, left, right) covering the points `reach` px around."""
+    top = max(0, int(min(ys)) - reach)
+    left = max(0, int(min(xs)) - reach)
+    bottom = min(shape[0], int(max(ys)) + reach + 1)
+    right = min(shape[1], int(max(xs)) + reach + 1)
+    return top, max(top, bottom), left, max(left, right)
+
+
 def _bubble_mask(shape: tuple[int, int], bubble: Bubble, dpi: float, scale: float,
-                 offset: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
-    mask = np.zeros(shape, np.uint8)
+                 offset: tuple[float, float] = (0.0, 0.0)) -> _Mask:
     centre = (round(mm_to_px(bubble.cx + offset[0], dpi)),
               round(mm_to_px(bubble.cy + offset[1], dpi)))
     radius = max(1, round(mm_to_px(bubble.r, dpi) * scale))
-    cv2.circle(mask, centre, radius, 1, -1)
-    return mask.astype(bool)
+    top, bottom, left, right = _window(shape, [centre[0]], [centre[1]], radius + 2)
+    mask = np.zeros((bottom - top, right - left), np.uint8)
+    cv2.circle(mask, (centre[0] - left, centre[1] - top), radius, 1, -1)
+    return _Mask(mask.astype(bool), top, left)
 
 
 def _stroke_mask(shape: tuple[int, int], points: Sequence[tuple[float, float]], dpi: float,
-                 width_mm: float) -> np.ndarray:
-    mask = np.zeros(shape, np.uint8)
+                 width_mm: float) -> _Mask:
     pixels = np.array([[mm_to_px(x, dpi), mm_to_px(y, dpi)] for x, y in points], np.int32)
-    cv2.polylines(mask, [pixels], False, 1, max(1, round(mm_to_px(width_mm, dpi))))
-    return mask.astype(bool)
+    thickness = max(1, round(mm_to_px(width_mm, dpi)))
+    top, bottom, left, right = _window(shape, pixels[:, 0], pixels[:, 1], thickness + 2)
+    mask = np.zeros((bottom - top, right - left), np.uint8)
+    cv2.polylines(mask, [pixels - np.array([left, top], np.int32)], False, 1, thickness)
+    return _Mask(mask.astype(bool), top, left)
 
 
 def paint_bubble(canvas: np.ndarray, bubble: Bubble, style: MarkStyle, dpi: float,
@@ -103,7 +130,7 @@ def paint_bubble(canvas: np.ndarray, bubble: Bubble, style: MarkStyle, dpi: floa
     elif style is MarkStyle.PARTIAL:
         mask = _bubble_mask(shape, bubble, dpi, 1.0)
         cut = mm_to_px(bubble.cy + r * rng.uniform(-0.2, 0.4), dpi)
-        mask[: max(0, int(cut)), :] = False  # lower 40–70 % filled
+        mask.window[: max(0, int(cut) - mask.top), :] = False  # lower 40–70 % filled
         _ink(canvas, mask, pen, rng)
     elif style is MarkStyle.LIGHT:
         _ink(canvas, _bubble_mask(shape, bubble, dpi, 0.95), Pen(150, 20.0), rng)

@@ -59,6 +59,7 @@ class PageStatus(enum.StrEnum):
     RECOGNISED = "recognised"
     FLAGGED = "flagged"
     FAILED = "failed"
+    BLANK = "blank"
     REPLACED = "replaced"
 
 

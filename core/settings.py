@@ -48,14 +48,33 @@ class UploadSettings(BaseModel):
 
 
 class RecognitionThresholds(BaseModel):
-    """Thresholds of mark recognition, as fractions of a bubble's area or of certainty."""
+    """Thresholds of mark recognition, as fractions of a bubble's area or of certainty.
+
+    Mark boundaries are set per sheet between its empty and its marked fill level
+    (`omr.mark_decision`); a reading is certain when its fills lie far enough from the
+    boundaries, measured in the sheet's own noise.
+    """
 
     model_config = ConfigDict(validate_assignment=True)
 
-    marked_fill: float = Field(default=0.45, ge=0, le=1)
-    light_fill: float = Field(default=0.20, ge=0, le=1)
-    min_confidence: float = Field(default=0.80, ge=0, le=1)
-    cross_means_erased: bool = True
+    marked_fill: float = Field(default=0.45, ge=0, le=1, description=(
+        "Least fill of a clear mark: fills from here set the sheet's marked level."))
+    light_fill: float = Field(default=0.20, ge=0, le=1, description=(
+        "Least fill that can ever count as a mark, whatever the sheet's levels."))
+    min_confidence: float = Field(default=0.80, ge=0, le=1, description=(
+        "Readings less certain than this (0..1) go to a person for review."))
+    cross_means_erased: bool = Field(default=True, description=(
+        "A bubble struck through with a cross is an answer taken back, not a mark."))
+    grey_mark_level: float = Field(default=0.375, gt=0, lt=1, description=(
+        "Share of the way from the sheet's empty to its marked level from which a grey "
+        "fill (no solid ink: light pencil, erasure residue) counts as a mark."))
+    stroke_mark_level: float = Field(default=0.25, gt=0, lt=1, description=(
+        "The same share for a fill of solid ink strokes (a tick, a half-filled bubble)."))
+    certain_spreads: float = Field(default=6.0, gt=0, description=(
+        "Distance from a mark boundary, in robust spreads of the sheet's empty bubbles, "
+        "at which a fill is fully certain."))
+    certain_contrast: float = Field(default=0.05, gt=0, lt=1, description=(
+        "Least such distance, as a share of the sheet's marked − empty contrast."))
 
 
 class GradingLines(BaseModel):

@@ -1,11 +1,19 @@
 """Deciding which bubbles are marked, from their fills, with flags for a human to review.
 
-Levels are adaptive per sheet (`estimate_baseline`): the empty level comes from the bulk
-of the (mostly empty) bubbles, the marked level from the clearly dark ones, and the
-threshold lies between them, kept within the bounds the settings give. Fills between the
-light level and the threshold are never counted or dropped silently: they flag the field
-LIGHT or AMBIGUOUS (or ERASED when the field also has a real mark, the usual trace of a
-changed answer).
+Levels are adaptive per sheet (`estimate_baseline`): the empty level and its noise (a
+robust spread) come from the bulk of the (mostly empty) bubbles, the marked level from
+the clearly dark ones. A bubble is marked when its fill passes a boundary set part of
+the way from the empty to the marked level: a quarter of the way for solid ink strokes
+(a tick, a half-filled bubble: ink an eraser never leaves), three eighths for a grey fill
+without solid ink (light pencil and erasure residue look alike, so only the level tells
+them apart), in between for a fill partly solid.
+
+Confidence is the distance of the fills from their boundary in units of the sheet's own
+noise (a few robust spreads of the empty bubbles, at least a small share of the
+contrast): a lone half-dark bubble among clean empties is certain, a fill at the boundary
+is not. Fills near a boundary, two marks on a single-choice field and crossed-out
+bubbles go to review; a clearly marked light or ticked bubble (LIGHT) and an eraser's
+faint trace well below the boundary (TRACE) are only noted.
 """
 
 from __future__ import annotations
@@ -25,13 +33,12 @@ MIN_MARK_CONTRAST = 0.3
 """A fill must exceed the empty level by this much to help estimate the marked level."""
 
 MAX_THRESHOLD = 0.75
-"""Upper bound of the adaptive threshold (a sheet of dark empties must not hide marks)."""
-
-LIGHT_MARGIN = 0.12
-"""The light level lies at least this far above the empty level."""
+"""With `from_sheet`: upper bound of the threshold (a sheet of dark empties must not hide
+marks)."""
 
 CONFIDENCE_BAND = 0.2
-"""A fill this far (as a fraction of marked − empty) from the threshold is fully certain."""
+"""With `from_sheet`, or a baseline without its own (`SheetBaseline.certain` 0): certain
+distance from the threshold, as a fraction of marked − empty."""
 
 SPLIT_MIN_CONTRAST = 0.2
 """With `from_sheet`: least distance between the two groups' medians."""
@@ -43,7 +50,10 @@ SPLIT_SEPARATION = 2.0
 """With `from_sheet`: group medians must be this many spreads apart to count as two levels."""
 
 SOLID_TICK_RATIO = 0.6
-"""A light fill whose solid-ink share is at least this is a tick/stroke, not residue."""
+"""A fill whose solid-ink share is at least this is made of strokes (pen or firm pencil)."""
+
+LIGHT_LEVEL = 0.6
+"""A mark below this share of the way from empty to marked is noted LIGHT."""
 
 CROSS_MIN_SCORE = 0.45
 """Cross score (see `bubble_fill.BubbleMeasures.cross`) from which a bubble is crossed out."""
@@ -54,29 +64,37 @@ RESIDUE_MARGIN = 0.06
 RESIDUE_SPREADS = 6.0
 """The residue level lies at least this many robust spreads of the empty fills above them."""
 
+MAD_TO_SD = 1.4826
+"""Scales a median absolute deviation to a standard deviation (normal noise)."""
+
 
 class MarkFlag(enum.StrEnum):
-    """Why a field reading may need a person to look at it."""
+    """Why a field reading may need a person to look at it, or what was noticed on it."""
 
     BLANK = "blank"
     MULTIPLE = "multiple"
     AMBIGUOUS = "ambiguous"
     LIGHT = "light"
     ERASED = "erased"
+    TRACE = "trace"
     UNREADABLE = "unreadable"
 
 
-REVIEW_FLAGS = frozenset({MarkFlag.AMBIGUOUS, MarkFlag.LIGHT, MarkFlag.ERASED,
-                          MarkFlag.UNREADABLE})
-"""Flags that always send a reading to review (MULTIPLE does for single-choice fields)."""
+REVIEW_FLAGS = frozenset({MarkFlag.AMBIGUOUS, MarkFlag.ERASED, MarkFlag.UNREADABLE})
+"""Flags that always send a reading to review (MULTIPLE does for single-choice fields);
+LIGHT and TRACE only describe a reading that is certain."""
 
 
 @dataclass(frozen=True)
 class SheetBaseline:
-    """Fill levels of one sheet: empty, marked, the mark threshold and the light level.
+    """Fill levels of one sheet and the mark boundaries derived from them.
 
-    `residue` (below `light`) is where a trace starts: a fill between it and `light` is
-    what an eraser leaves, flagged ERASED; 1.0 means no such zone.
+    `threshold` is the boundary for grey fills, `stroke_threshold` (None: the same) the
+    one for fills of solid ink; `light` is the lowest fill that may still count as a
+    mark; `residue` is where a trace starts: an unmarked fill below it is consistent
+    with an empty bubble, never doubtful (1.0: no traces); `spread`
+    is the robust noise of the empty fills and `certain` the distance from a boundary at
+    which a fill is fully certain (0: `CONFIDENCE_BAND` of the contrast).
     """
 
     empty: float
@@ -84,6 +102,21 @@ class SheetBaseline:
     threshold: float
     light: float
     residue: float = 1.0
+    stroke_threshold: float | None = None
+    spread: float = 0.0
+    certain: float = 0.0
+
+    @property
+    def certain_distance(self) -> float:
+        """Distance from a boundary at which a fill is fully certain (never 0)."""
+        if self.certain > 0:
+            return self.certain
+        return max(CONFIDENCE_BAND * (self.marked - self.empty), 1e-6)
+
+    @property
+    def stroke_boundary(self) -> float:
+        """The boundary for fills of solid ink."""
+        return self.threshold if self.stroke_threshold is None else self.stroke_threshold
 
 
 @dataclass(frozen=True)
@@ -112,24 +145,35 @@ def estimate_baseline(fills: np.ndarray, thresholds: RecognitionThresholds, *,
         split = _two_levels(values)
         if split is not None:
             return split
-    ceiling = 0.5 * thresholds.marked_fill
-    if len(values) == 0:
-        empty = 0.0
-    else:
-        below = values[values < thresholds.marked_fill]
-        empty = float(np.median(below)) if len(below) else ceiling
-    empty = min(empty, ceiling)
+    empty = _empty_level(values, thresholds)
+    spread = _spread(values, empty)
     strong = values[values >= max(thresholds.marked_fill, empty + MIN_MARK_CONTRAST)]
     marked = float(np.median(strong)) if len(strong) else empty + DEFAULT_MARK_CONTRAST
     marked = min(max(marked, empty + MIN_MARK_CONTRAST), 1.0)
-    threshold = (empty + marked) / 2
-    threshold = min(max(threshold, thresholds.marked_fill),
-                    max(thresholds.marked_fill, MAX_THRESHOLD))
-    light = max(thresholds.light_fill, empty + LIGHT_MARGIN)
-    light = min(light, threshold - 0.05)
-    residue = min(empty + max(RESIDUE_MARGIN, RESIDUE_SPREADS * _spread(values, empty)), light)
+    contrast = marked - empty
+    threshold = max(empty + thresholds.grey_mark_level * contrast, thresholds.light_fill)
+    stroke = max(empty + thresholds.stroke_mark_level * contrast, thresholds.light_fill)
+    certain = max(thresholds.certain_spreads * spread, thresholds.certain_contrast * contrast)
+    return _baseline(empty, marked, threshold, stroke, spread, certain)
+
+
+def _empty_level(values: np.ndarray, thresholds: RecognitionThresholds) -> float:
+    """The fill of an empty bubble: median of the fills below a clear mark (capped)."""
+    ceiling = 0.5 * thresholds.marked_fill
+    if len(values) == 0:
+        return 0.0
+    below = values[values < thresholds.marked_fill]
+    return min(float(np.median(below)) if len(below) else ceiling, ceiling)
+
+
+def _baseline(empty: float, marked: float, threshold: float, stroke: float, spread: float,
+              certain: float) -> SheetBaseline:
+    """A baseline whose light and residue levels follow from the boundaries and noise."""
+    light = max(min(threshold, stroke) - certain, empty)
+    residue = min(empty + max(RESIDUE_MARGIN, RESIDUE_SPREADS * spread), threshold, stroke)
     return SheetBaseline(empty=empty, marked=marked, threshold=threshold, light=light,
-                         residue=residue)
+                         residue=residue, stroke_threshold=stroke, spread=spread,
+                         certain=certain)
 
 
 def _spread(values: np.ndarray, empty: float) -> float:
@@ -137,7 +181,7 @@ def _spread(values: np.ndarray, empty: float) -> float:
     near = values[np.abs(values - empty) < MIN_MARK_CONTRAST / 2]
     if len(near) < 5:
         return 0.0
-    return float(1.4826 * np.median(np.abs(near - empty)))
+    return float(MAD_TO_SD * np.median(np.abs(near - empty)))
 
 
 def _two_levels(values: np.ndarray) -> SheetBaseline | None:
@@ -165,10 +209,8 @@ def _two_levels(values: np.ndarray) -> SheetBaseline | None:
     gap_margin = SPLIT_GAP_MARGIN * (high[0] - low[-1])
     threshold = min((empty + marked) / 2, MAX_THRESHOLD)
     threshold = float(np.clip(threshold, low[-1] + gap_margin, high[0] - gap_margin))
-    light = min(empty + LIGHT_MARGIN, threshold - 0.05)
-    residue = min(empty + max(RESIDUE_MARGIN, RESIDUE_SPREADS * _spread(values, empty)), light)
-    return SheetBaseline(empty=empty, marked=marked, threshold=threshold, light=light,
-                         residue=residue)
+    certain = CONFIDENCE_BAND * contrast  # the empties vary with their printed letters
+    return _baseline(empty, marked, threshold, threshold, _spread(values, empty), certain)
 
 
 def read_field(values: Sequence[str], fills: np.ndarray, multiple_allowed: bool,
@@ -176,11 +218,10 @@ def read_field(values: Sequence[str], fills: np.ndarray, multiple_allowed: bool,
                cross: np.ndarray | None = None) -> FieldReading:
     """Read one field from its bubbles' fills (in the order of `values`).
 
-    `solid` (optional, from `bubble_fill.measure_bubbles`) tells strokes from residue:
-    a light fill made of solid ink (a tick) is read as a mark flagged LIGHT, while a
-    light grey fill (faint pencil, erasure residue) is only flagged. `cross` (optional,
-    the measured cross scores; pass it when a cross means "erased") takes bubbles struck
-    through with a cross ✗ out of the reading and flags the field ERASED.
+    `solid` (optional, from `bubble_fill.measure_bubbles`) tells strokes from grey: the
+    more of a fill is solid ink, the lower its boundary (see the module). `cross`
+    (optional, the measured cross scores; pass it when a cross means "erased") takes
+    bubbles struck through with a cross ✗ out of the reading and flags the field ERASED.
     """
     levels = np.asarray(fills, dtype=np.float64).ravel()
     if len(levels) != len(values):
@@ -188,29 +229,58 @@ def read_field(values: Sequence[str], fills: np.ndarray, multiple_allowed: bool,
     fill_tuple = tuple(round(float(level), 4) for level in levels)
     if len(levels) == 0 or not np.all(np.isfinite(levels)):
         return FieldReading("", (), fill_tuple, 0.0, frozenset({MarkFlag.UNREADABLE}))
-    is_marked = levels >= baseline.threshold
-    in_light_zone = (levels >= baseline.light) & ~is_marked
-    flags: set[MarkFlag] = set()
+    bounds = _boundaries(levels, solid, baseline)
     crossed = _crossed(levels, cross, baseline)
-    if crossed.any():
-        flags.add(MarkFlag.ERASED)
-        is_marked, in_light_zone = is_marked & ~crossed, in_light_zone & ~crossed
-    ticks = _tick_like(levels, solid) & in_light_zone
-    if ticks.any():
-        is_marked = is_marked | ticks
-        in_light_zone = in_light_zone & ~ticks
-        flags.add(MarkFlag.LIGHT)
-    flags |= _light_zone_flags(levels, in_light_zone, is_marked.any(), baseline)
-    traces = (levels >= baseline.residue) & (levels < baseline.light) & ~is_marked & ~crossed
-    if traces.any():
-        flags.add(MarkFlag.ERASED)
+    is_marked = (levels >= bounds) & ~crossed
+    certainty = np.clip(np.abs(levels - bounds) / baseline.certain_distance, 0.0, 1.0)
+    certainty[crossed] = 1.0
+    flags = _flags(levels, is_marked, certainty, crossed, baseline)
     marked = tuple(value for value, hit in zip(values, is_marked, strict=True) if hit)
     if len(marked) > 1 and not multiple_allowed:
         flags.add(MarkFlag.MULTIPLE)
-    if not marked and not (in_light_zone.any() or traces.any() or crossed.any()):
-        flags.add(MarkFlag.BLANK)
-    confidence = _confidence(levels, baseline)
+    confidence = float(certainty.min())
     return FieldReading("".join(marked), marked, fill_tuple, confidence, frozenset(flags))
+
+
+def _boundaries(levels: np.ndarray, solid: np.ndarray | None,
+                baseline: SheetBaseline) -> np.ndarray:
+    """Each bubble's mark boundary: from the grey one down to the stroke one as the share
+    of solid ink in its fill rises to `SOLID_TICK_RATIO`."""
+    grey, stroke = baseline.threshold, baseline.stroke_boundary
+    if solid is None or stroke == grey:
+        return np.full(len(levels), grey)
+    share = np.asarray(solid, dtype=np.float64).ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(levels > 0, share / levels, 0.0)
+    weight = np.clip(np.nan_to_num(share) / SOLID_TICK_RATIO, 0.0, 1.0)
+    return grey - weight * (grey - stroke)
+
+
+def _flags(levels: np.ndarray, is_marked: np.ndarray, certainty: np.ndarray,
+           crossed: np.ndarray, baseline: SheetBaseline) -> set[MarkFlag]:
+    """Flags of a field from its bubbles' decisions (MULTIPLE is added by the caller).
+
+    A fill less than `certain_distance` from its boundary is doubtful: AMBIGUOUS, or
+    ERASED when it is an unmarked bubble beside a mark (the trace of a changed answer).
+    """
+    flags: set[MarkFlag] = set()
+    if crossed.any():
+        flags.add(MarkFlag.ERASED)
+    doubtful = (certainty < 1.0) & ~crossed & (levels >= baseline.residue)
+    unmarked_doubt = (doubtful & ~is_marked).any()
+    if (doubtful & is_marked).any() or (unmarked_doubt and not is_marked.any()):
+        flags.add(MarkFlag.AMBIGUOUS)
+    if unmarked_doubt and is_marked.any():
+        flags.add(MarkFlag.ERASED)
+    traces = ~is_marked & ~crossed & ~doubtful & (levels >= baseline.residue)
+    if traces.any():
+        flags.add(MarkFlag.TRACE)
+    light_level = baseline.empty + LIGHT_LEVEL * (baseline.marked - baseline.empty)
+    if (is_marked & (levels < light_level)).any():
+        flags.add(MarkFlag.LIGHT)
+    if not is_marked.any() and not doubtful.any() and not crossed.any():
+        flags.add(MarkFlag.BLANK)
+    return flags
 
 
 def _crossed(levels: np.ndarray, cross: np.ndarray | None,
@@ -230,32 +300,3 @@ def needs_review(reading: FieldReading, thresholds: RecognitionThresholds,
     if not multiple_allowed:
         review.add(MarkFlag.MULTIPLE)
     return bool(reading.flags & review) or reading.confidence < thresholds.min_confidence
-
-
-def _tick_like(levels: np.ndarray, solid: np.ndarray | None) -> np.ndarray:
-    """Bubbles whose fill is mostly solid ink (strokes), when solid fractions are known."""
-    if solid is None:
-        return np.zeros(len(levels), dtype=bool)
-    solid = np.asarray(solid, dtype=np.float64).ravel()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.isfinite(solid) & (solid >= SOLID_TICK_RATIO * levels) & (levels > 0)
-
-
-def _light_zone_flags(levels: np.ndarray, in_light_zone: np.ndarray, any_marked: bool,
-                      baseline: SheetBaseline) -> set[MarkFlag]:
-    """Flags for fills between the light level and the threshold."""
-    if not in_light_zone.any():
-        return set()
-    if any_marked:
-        return {MarkFlag.ERASED}
-    middle = (baseline.light + baseline.threshold) / 2
-    if (levels[in_light_zone] >= middle).any():
-        return {MarkFlag.AMBIGUOUS}
-    return {MarkFlag.LIGHT}
-
-
-def _confidence(levels: np.ndarray, baseline: SheetBaseline) -> float:
-    """Least certainty over the bubbles: distance to the threshold relative to the contrast."""
-    contrast = max(baseline.marked - baseline.empty, 1e-6)
-    margins = np.abs(levels - baseline.threshold) / (CONFIDENCE_BAND * contrast)
-    return float(np.clip(margins.min(), 0.0, 1.0))

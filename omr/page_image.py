@@ -139,6 +139,28 @@ def to_gray8(image: np.ndarray) -> np.ndarray:
     return np.clip(array, 0, 255).astype(np.uint8)
 
 
+THUMBNAIL_WIDTH = 400
+"""Width in pixels of the page pictures shown in the exception queue."""
+
+BLANK_INK_FRACTION = 0.001
+"""A page with less of its area inked than this is blank (an empty back side)."""
+
+
+def page_thumbnail(gray: np.ndarray, rotation: int = 0) -> np.ndarray:
+    """A small upright copy of the page for people to recognise it by."""
+    factor = min(1.0, THUMBNAIL_WIDTH / gray.shape[1])
+    small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    return cv2.rotate(small, cv2.ROTATE_180) if rotation == 180 else small
+
+
+def is_blank_page(gray: np.ndarray) -> bool:
+    """Whether the page carries next to no ink: no print, no writing, only paper and dust."""
+    sample = gray[::4, ::4]
+    paper = float(np.percentile(sample, 90))
+    ink = np.count_nonzero(sample < paper * 0.6) / sample.size
+    return bool(ink < BLANK_INK_FRACTION)
+
+
 def sniff_format(data: bytes) -> str | None:
     """"jpeg", "png", "tiff", "pdf" or None, from the file's first bytes."""
     if data.startswith(b"\xff\xd8\xff"):

@@ -8,7 +8,6 @@ copy of the page; bubbles are measured on the full image, only inside their wind
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,12 +38,16 @@ from omr.mark_decision import (
 from omr.page_image import (
     NOT_AN_IMAGE,
     ImageRejection,
+    is_blank_page,
     load_page_image,
+    page_thumbnail,
     size_rejection,
     to_gray8,
 )
 from omr.page_qr import QrReading, read_qr_anywhere, read_qr_region
 from omr.page_result import FieldResult, PageResult, PageStatus, RegionCrop
+from omr.student_barcode import read_sticker
+from omr.student_identity import identify_student
 
 CROP_PIXELS_PER_MM = 150 / 25.4
 """Resolution of the region crops handed to marking and OCR (150 dpi)."""
@@ -91,15 +94,6 @@ ALIGNMENT_DOUBTFUL = LocalisedText(
     "stained or damaged page); check what was read.")
 FIELDS_TO_REVIEW = LocalisedText("{count} 处填涂需要人工核对：{names}",
                                  "{count} marked field(s) need a person to check: {names}")
-STUDENT_ID_UNREAD = LocalisedText("考号填涂不完整或有疑问，无法确定考生，请核对。",
-                                  "The student number is incomplete or unclear; the student "
-                                  "could not be identified. Please check.")
-STUDENT_ID_CONFLICT = LocalisedText(
-    "考号填涂（{filled}）与答题卡上印制的考号（{printed}）不一致，请核对。",
-    "The student number filled in ({filled}) differs from the one printed on the sheet "
-    "({printed}). Please check.")
-ABSENT_UNCLEAR = LocalisedText("缺考标记填涂有疑问，请核对。",
-                               "The absent mark is unclear. Please check.")
 INTERNAL_ERROR = LocalisedText("识别该页时发生内部错误（{error}），页面已保留，"
                                "请重新识别或联系技术支持。",
                                "An internal error stopped this page being read ({error}); "
@@ -132,6 +126,14 @@ def _recognise(image: np.ndarray | bytes, layouts: Sequence[AnswerSheetLayout],
         return PageResult(PageStatus.REJECTED, [gray.reason])
     if not layouts:
         return PageResult(PageStatus.REJECTED, [NO_LAYOUTS])
+    result = _recognise_gray(gray, layouts, settings, debug)
+    if result.status is not PageStatus.OK or result.student_number is None:
+        result.thumbnail = page_thumbnail(gray, result.rotation)
+    return result
+
+
+def _recognise_gray(gray: np.ndarray, layouts: Sequence[AnswerSheetLayout],
+                    settings: RecognitionThresholds, debug: bool) -> PageResult:
     fits = _FitCache(gray)
     first = _best_placement(layouts, fits)
     qr = _read_qr(gray, first, fits)
@@ -258,7 +260,7 @@ def _region_ink(gray: np.ndarray, homography: np.ndarray, rect: Rect) -> float:
 
 def _not_aligned(gray: np.ndarray, qr: QrReading | None, debug: bool) -> PageResult:
     """A page on which no layout could be aligned (blank, torn, foreign, poor scan)."""
-    result = PageResult(PageStatus.FLAGGED, [NO_ANCHORS])
+    result = PageResult(PageStatus.FLAGGED, [NO_ANCHORS], blank=is_blank_page(gray))
     if qr is not None and qr.payload is None:
         result.reasons.append(QR_FOREIGN.format(text=qr.text[:40]))
     return _with_debug(result, gray, None, None, debug)
@@ -285,9 +287,17 @@ def _read_page(gray: np.ndarray, placement: _Placement, settings: RecognitionThr
     result = PageResult(PageStatus.OK, list(reasons), exam_id=placement.layout.exam_id,
                         layout_version=placement.layout.version, page=page.number,
                         fields=results, rotation=fit.rotation)
-    _identify_student(result, fields, readings, settings, printed_student)
+    stickers = [text for region in page.regions if region.kind is RegionKind.BARCODE
+                for text in read_sticker(gray, fit.homography, region.rect)]
+    identity = identify_student(fields, readings, settings, printed_student, stickers)
+    result.student_number, result.absent = identity.number, identity.absent
+    result.reasons += identity.reasons
     result.crops = _crops(gray, page, fit.homography)
     review = result.review_fields
+    result.review_crops = {field.name: _warp_region(gray, fit.homography,
+                                                    _field_box(page.field(field.name)),
+                                                    CROP_PIXELS_PER_MM)
+                           for field in review if field.name in _field_names(page)}
     if review:
         names = ", ".join(field.name for field in review[:12]) + ("…" if len(review) > 12 else "")
         result.reasons.append(FIELDS_TO_REVIEW.format(count=len(review), names=names))
@@ -374,43 +384,17 @@ def _points_text(points: float) -> str:
     return f"{points:.2f}".rstrip("0").rstrip(".")
 
 
-_ID_NAME = re.compile(r"^id\.(\d+)$")
+def _field_names(page: PageLayout) -> frozenset[str]:
+    return frozenset(field.name for field in page.fields)
 
 
-def _identify_student(result: PageResult, fields: Sequence[BubbleField],
-                      readings: Sequence[FieldReading], settings: RecognitionThresholds,
-                      printed_student: str = "") -> None:
-    """Set the student number and the absent mark, flagging doubts.
-
-    The number comes from the id.N digit fields; on a sheet printed for one student it
-    comes from the QR code, and ID digits filled in as well must agree with it.
-    """
-    digits: list[tuple[int, FieldReading]] = []
-    for field, reading in zip(fields, readings, strict=True):
-        match = _ID_NAME.match(field.name)
-        if field.kind == FieldKind.ID_DIGIT and match:
-            digits.append((int(match.group(1)), reading))
-        elif field.kind == FieldKind.ABSENT:
-            result.absent = bool(reading.marked)
-            if needs_review(reading, settings, False):
-                result.reasons.append(ABSENT_UNCLEAR)
-    digits.sort(key=lambda pair: pair[0])
-    all_blank = all(MarkFlag.BLANK in reading.flags for _, reading in digits)
-    if printed_student and all_blank:
-        result.student_number = printed_student
-        return
-    if not digits:
-        return
-    clean = all(len(reading.marked) == 1 and not needs_review(reading, settings, False)
-                for _, reading in digits)
-    filled = "".join(reading.value for _, reading in digits)
-    if not clean:
-        result.reasons.append(STUDENT_ID_UNREAD)
-    elif printed_student and filled != printed_student:
-        result.reasons.append(STUDENT_ID_CONFLICT.format(filled=filled,
-                                                         printed=printed_student))
-    else:
-        result.student_number = filled
+def _field_box(field: BubbleField, margin: float = 3.0) -> Rect:
+    """The rectangle around a field's bubbles, with `margin` mm to spare (for review crops)."""
+    left = min(b.cx - b.r for b in field.bubbles) - margin
+    top = min(b.cy - b.r for b in field.bubbles) - margin
+    right = max(b.cx + b.r for b in field.bubbles) + margin
+    bottom = max(b.cy + b.r for b in field.bubbles) + margin
+    return Rect(left, top, right - left, bottom - top)
 
 
 def _crops(gray: np.ndarray, page: PageLayout, homography: np.ndarray) -> list[RegionCrop]:

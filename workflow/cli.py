@@ -21,7 +21,7 @@ from core.enums import AssessmentKind
 from core.errors import PtwError
 from core.i18n import Language, LocalisedText
 from core.settings import Settings, load_settings
-from workflow import omrchecker_import
+from workflow import layout_recognition, omrchecker_import, scan_cli
 from workflow.answer_key_import import ExamDetails, import_answer_key
 from workflow.context import AppContext, open_context
 from workflow.demo_school import create_demo
@@ -121,6 +121,14 @@ def build_parser(extensions: Sequence[CommandExtension] = ()) -> argparse.Argume
         dest="omr_command", required=True)
     omrchecker_import.configure_cli(omr.add_parser(
         "omrchecker", help="read an OMRChecker folder (template.json + images) to a long CSV"))
+    layout_recognition.configure_cli(omr.add_parser(
+        "recognise", help="read page images against a layout JSON to a long CSV"))
+
+    scan_cli.configure_scan(commands.add_parser(
+        "scan", help="scan an exam's answer sheets from a scanner, folder or files"))
+    scan_cli.configure_batch(commands.add_parser("batch", help="scan batches of an exam"))
+    scan_cli.configure_exceptions(commands.add_parser(
+        "exceptions", help="the exception queue: pages and marks a person must settle"))
 
     for extension in extensions:
         extension.configure(commands.add_parser(extension.name, help=extension.help))
@@ -198,6 +206,8 @@ def run_command(args: argparse.Namespace, settings: Settings,
     if args.command == "settings":
         _print_settings(settings)
         return 0
+    if args.command == "omr" and args.omr_command == "recognise":
+        return layout_recognition.run_cli(args, settings)
     if args.command == "omr":
         return omrchecker_import.run_cli(args, settings)
     if args.command == "sheet" and args.key is not None:
@@ -217,6 +227,12 @@ def run_command(args: argparse.Namespace, settings: Settings,
             _run_export(args, context, out)
         elif args.command == "exams":
             _print_exams(context)
+        elif args.command == "scan":
+            return scan_cli.run_scan(args, context)
+        elif args.command == "batch":
+            return scan_cli.run_batch(args, context)
+        elif args.command == "exceptions":
+            return scan_cli.run_exceptions(args, context)
         elif args.command == "sheet":
             _say_sheet(make_sheet_for_exam(context, args.exam, args.out, args.layout_out,
                                            paper=parse_paper(args.paper), columns=args.columns),

@@ -73,7 +73,7 @@ def demo_roster() -> list[RosterEntry]:
     entries = []
     for class_index, class_name in enumerate(DEMO_CLASSES, start=1):
         for seat in range(1, STUDENTS_PER_CLASS + 1):
-            number = f"D7{class_index:02d}{seat:02d}"
+            number = f"2507{class_index:02d}{seat:02d}"  # 8 digits: fits the sheet's ID grid
             name = f"{rng.choice(_SURNAMES)}同学{seat:02d}"
             gender = Gender.MALE if rng.random() < 0.5 else Gender.FEMALE
             entries.append(RosterEntry(0, class_name, number, name, gender, 7))

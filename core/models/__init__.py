@@ -22,6 +22,7 @@ from core.models.scanning import (
     RecognitionException,
     Response,
     ScanBatch,
+    StudentSheetPage,
 )
 from core.models.school import (
     ClassMembership,
@@ -59,6 +60,7 @@ __all__ = [
     "School",
     "SchoolClass",
     "Student",
+    "StudentSheetPage",
     "Subject",
     "Teacher",
     "TeacherRole",

@@ -27,7 +27,14 @@ class ScanBatch(Base):
 
 
 class Page(Base):
-    """A scanned image stored content-addressed on disk before anything else happens."""
+    """A scanned image stored content-addressed on disk before anything else happens.
+
+    `sheet_first_page_id` ties the later pages of one student's answer sheet (the back,
+    further pages) to its first page, whose student they share. `reading` is what
+    recognition read from it (status, identity, reasons and every field with value,
+    confidence and flags), kept so responses can be derived again when a person settles
+    who the page belongs to; None until the page has been recognised.
+    """
 
     __tablename__ = "page"
     __table_args__ = (
@@ -48,7 +55,29 @@ class Page(Base):
         ForeignKey("answer_sheet_template.id", ondelete="SET NULL")
     )
     page_number: Mapped[int | None]
+    sheet_first_page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("page.id", ondelete="SET NULL")
+    )
+    reading: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    recognised_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
+
+
+class StudentSheetPage(Base):
+    """Which page is a student's page N of an assessment: at most one, across all stations.
+
+    The unique key makes "the same student twice in one exam" impossible to write twice,
+    even when two stations scan at the same moment; the loser gets a duplicate exception.
+    """
+
+    __tablename__ = "student_sheet_page"
+    __table_args__ = (UniqueConstraint("assessment_id", "student_id", "page_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    page_number: Mapped[int]
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"), index=True)
 
 
 class Response(Base):

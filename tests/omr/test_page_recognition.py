@@ -158,32 +158,40 @@ def test_multiple_marks_on_single_choice_are_flagged() -> None:
     assert "q3" in result.reasons[-1].en
 
 
-@pytest.mark.parametrize("grey", [140, 150, 165, 180])
-def test_light_pencil_is_flagged(grey: int) -> None:
+@pytest.mark.parametrize(("grey", "value", "review"), [
+    (140, "B", False), (150, "B", False),  # half-dark or more among clean empties: a mark
+    (165, None, True),                     # at the grey boundary: a person decides
+    (180, "", False),                      # residue level: blank, the trace noted
+])
+def test_light_pencil_is_read_by_its_level(grey: int, value: str | None, review: bool) -> None:
     marks, _ = random_marks(LAYOUT, 13)
     marks["q4"] = [Mark("B", style="pencil", grey=grey)]
     result = recognise_page(paint_page(LAYOUT, marks), [LAYOUT], SETTINGS)
     q4 = result.field("q4")
-    assert q4.needs_review and result.status == PageStatus.FLAGGED
-    assert q4.value in ("", "B")
+    assert q4.needs_review == review
+    if value is None:
+        assert q4.value in ("", "B") and result.status == PageStatus.FLAGGED
+    else:
+        assert q4.value == value
+        assert (MarkFlag.LIGHT if value else MarkFlag.TRACE) in q4.flags
 
 
-def test_erasure_residue_is_flagged_not_counted() -> None:
+def test_erasure_residue_is_noted_not_counted() -> None:
     marks, _ = random_marks(LAYOUT, 14)
     marks["q5"] = [Mark("A", style="residue", grey=200), Mark("D")]
     marks["q6"] = [Mark("C", style="residue", grey=200)]
     result = recognise_page(paint_page(LAYOUT, marks), [LAYOUT], SETTINGS)
     q5, q6 = result.field("q5"), result.field("q6")
-    assert q5.value == "D" and MarkFlag.ERASED in q5.flags and q5.needs_review
-    assert q6.value == "" and q6.needs_review
+    assert q5.value == "D" and MarkFlag.TRACE in q5.flags and not q5.needs_review
+    assert q6.value == "" and MarkFlag.TRACE in q6.flags and not q6.needs_review
 
 
-def test_pen_tick_counts_but_is_flagged_light() -> None:
+def test_pen_tick_counts_and_is_noted_light() -> None:
     marks, _ = random_marks(LAYOUT, 15)
     marks["q7"] = [Mark("C", style="tick", grey=20)]
     result = recognise_page(paint_page(LAYOUT, marks), [LAYOUT], SETTINGS)
     q7 = result.field("q7")
-    assert q7.value == "C" and q7.needs_review
+    assert q7.value == "C" and MarkFlag.LIGHT in q7.flags and not q7.needs_review
 
 
 def test_unclear_student_number_is_none_and_flagged() -> None:
