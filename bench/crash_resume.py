@@ -42,7 +42,12 @@ from bench.scan_exam_fixture import (
     station_env,
     write_scans,
 )
-from bench.scan_snapshot import SnapshotDifference, compare_snapshots, snapshot_exam
+from bench.scan_snapshot import (
+    ExamSnapshot,
+    SnapshotDifference,
+    compare_snapshots,
+    snapshot_exam,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAVED_LINE = re.compile(r"^第 \d+ 页：")
@@ -273,17 +278,20 @@ def prepare_twins(reference: dict[str, str], crashed: dict[str, str], folder: Pa
     return TwinStations(reference, crashed, exams[0].exam_id, folder / "scans")
 
 
+def station_snapshot(env: dict[str, str], exam_id: int) -> ExamSnapshot:
+    """What the exam holds in the database of the station named by `env`."""
+    context = open_station(env)
+    try:
+        return snapshot_exam(context, exam_id)
+    finally:
+        context.close()
+
+
 def compare_stations(reference: dict[str, str], actual: dict[str, str], exam_id: int
                      ) -> SnapshotDifference:
     """Compare what the exam holds in the two stations' databases."""
-    snapshots = []
-    for env in (reference, actual):
-        context = open_station(env)
-        try:
-            snapshots.append(snapshot_exam(context, exam_id))
-        finally:
-            context.close()
-    return compare_snapshots(*snapshots)
+    return compare_snapshots(station_snapshot(reference, exam_id),
+                             station_snapshot(actual, exam_id))
 
 
 def run(runs: int, pages: int, seed: int, kills: int = 3, workers: int = 2

@@ -129,8 +129,8 @@ def paint_bubble(canvas: np.ndarray, bubble: Bubble, style: MarkStyle, dpi: floa
         _ink(canvas, _bubble_mask(shape, bubble, dpi, rng.uniform(0.85, 1.05)), pen, rng)
     elif style is MarkStyle.PARTIAL:
         mask = _bubble_mask(shape, bubble, dpi, 1.0)
-        cut = mm_to_px(bubble.cy + r * rng.uniform(-0.2, 0.4), dpi)
-        mask.window[: max(0, int(cut) - mask.top), :] = False  # lower 40–70 % filled
+        cut = mm_to_px(bubble.cy + r * rng.uniform(-0.4, 0.2), dpi)
+        mask.window[: max(0, int(cut) - mask.top), :] = False  # lower 40–70 % of the height
         _ink(canvas, mask, pen, rng)
     elif style is MarkStyle.LIGHT:
         _ink(canvas, _bubble_mask(shape, bubble, dpi, 0.95), Pen(150, 20.0), rng)

@@ -74,10 +74,21 @@ def degradation_for(condition: str, rng: np.random.Generator) -> Degradation:
 
 
 def _geometry(gray: np.ndarray, d: Degradation) -> np.ndarray:
+    """Skew, scale and shift the sheet inside the scanner's window.
+
+    A skewed sheet's corners reach beyond an upright page's rectangle; high-speed
+    scanners scan past the paper (overscan) and crop to the skewed sheet's bounding box,
+    so the canvas grows by what the rotation needs and the whole sheet stays on it.
+    """
     height, width = gray.shape
+    angle = np.deg2rad(abs(d.rotation_deg))
+    grow_x = round((width * np.cos(angle) + height * np.sin(angle)) * d.scale - width) // 2
+    grow_y = round((width * np.sin(angle) + height * np.cos(angle)) * d.scale - height) // 2
+    grow_x, grow_y = max(0, grow_x), max(0, grow_y)
+    size = (width + 2 * grow_x, height + 2 * grow_y)
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), d.rotation_deg, d.scale)
-    matrix[:, 2] += d.shift_px
-    return cv2.warpAffine(gray, matrix, (width, height), flags=cv2.INTER_LINEAR,
+    matrix[:, 2] += np.array([d.shift_px[0] + grow_x, d.shift_px[1] + grow_y])
+    return cv2.warpAffine(gray, matrix, size, flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=(235,))
 
 

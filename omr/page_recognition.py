@@ -26,6 +26,7 @@ from omr.anchors import (
     search_image,
 )
 from omr.bubble_fill import BubbleBoxes, BubbleMeasures, measure_bubbles
+from omr.feeder_streaks import remove_streaks
 from omr.layout import AnswerSheetLayout, BubbleField, FieldKind, PageLayout, Rect, RegionKind
 from omr.mark_decision import (
     FieldReading,
@@ -127,13 +128,16 @@ def _recognise(image: np.ndarray | bytes, layouts: Sequence[AnswerSheetLayout],
     if not layouts:
         return PageResult(PageStatus.REJECTED, [NO_LAYOUTS])
     result = _recognise_gray(gray, layouts, settings, debug)
-    if result.status is not PageStatus.OK or result.student_number is None:
+    unidentified = result.student_number is None and any(
+        field.kind is FieldKind.ID_DIGIT for field in result.fields)
+    if result.status is not PageStatus.OK or unidentified:
         result.thumbnail = page_thumbnail(gray, result.rotation)
     return result
 
 
 def _recognise_gray(gray: np.ndarray, layouts: Sequence[AnswerSheetLayout],
                     settings: RecognitionThresholds, debug: bool) -> PageResult:
+    gray = remove_streaks(gray)
     fits = _FitCache(gray)
     first = _best_placement(layouts, fits)
     qr = _read_qr(gray, first, fits)

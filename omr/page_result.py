@@ -60,8 +60,8 @@ class PageResult:
     page could not be read at all. `rotation` is 0, or 180 when the page was upside down.
     `blank` says the page has next to no ink (the empty back of a one-sided sheet).
     `review_crops` are upright images of the fields a person must check, by field name,
-    and `thumbnail` a small picture of a page that is not OK or has no student number,
-    for the exception queue.
+    and `thumbnail` a small picture of a page that is not OK or whose ID grid gave no
+    student number, for the exception queue.
     """
 
     status: PageStatus

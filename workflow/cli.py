@@ -29,6 +29,7 @@ from workflow.exam_queries import list_exams
 from workflow.knowledge_point_import import import_knowledge_points
 from workflow.log_setup import configure_logging
 from workflow.roster_import import import_roster
+from workflow.score_import import import_scores
 from workflow.sheet_making import (
     MadeSheet,
     make_sheet_for_exam,
@@ -91,6 +92,9 @@ def build_parser(extensions: Sequence[CommandExtension] = ()) -> argparse.Argume
     key.add_argument("--grade", type=int, default=None, help="grade level, e.g. 7")
     imports.add_parser("kp", help="编码, 名称, 上级编码, 学科, 年级").add_argument(
         "file", type=Path)
+    scores = imports.add_parser("scores", help="学号 and one column of points per 题号")
+    scores.add_argument("file", type=Path)
+    scores.add_argument("--exam", type=int, required=True, help="exam id (ptw exams list)")
 
     exports = commands.add_parser("export", help="export to .csv or .xlsx").add_subparsers(
         dest="export_command", required=True)
@@ -153,6 +157,12 @@ def _run_import(args: argparse.Namespace, context: AppContext, out: _Output) -> 
                 f"Answer key imported: exam id {k.assessment_id}, {k.items_added} items added, "
                 f"{k.items_updated} updated, {k.items_unchanged} unchanged, full marks "
                 f"{k.full_marks:g}.")
+    elif args.import_command == "scores":
+        c = import_scores(context, args.file, args.exam, bar)
+        out.say(f"成绩导入完成：{c.students} 名学生、{c.items} 题，写入 {c.scores} 个分数"
+                f"（{c.changed} 个替换了原有分数）。",
+                f"Scores imported: {c.students} students, {c.items} items, {c.scores} scores "
+                f"written ({c.changed} replaced a stored score).")
     else:
         p = import_knowledge_points(context, args.file, bar)
         out.say(f"知识点导入完成：{p.rows} 个，新增 {p.added}，更新 {p.updated}，"

@@ -74,8 +74,9 @@ def queue_exception(session: Session, crops_dir: Path, exam_id: int, kind: Excep
                                      reason=reason_text(reason), field=field)
     session.add(exception)
     session.flush()
+    path = crop_path(crops_dir, exam_id, exception.id)
+    path.unlink(missing_ok=True)  # left by an exception whose transaction never committed
     if picture is not None and picture.size:
-        path = crop_path(crops_dir, exam_id, exception.id)
         path.parent.mkdir(parents=True, exist_ok=True)
         ok, encoded = cv2.imencode(".png", picture)
         if ok:

@@ -104,10 +104,11 @@ def scan_exam(context: AppContext, exam_id: int, pages: Iterable[AcquiredImage],
     with context.database.transaction() as session:
         sheets = load_exam_sheets(session, exam_id)
     store = page_store_for(context)
+    store.remove_orphan_temps()
+    interrupted = _interrupted_batch(context)  # looked up before ours is (re)opened
     batch_id = _resume_or_open_batch(context, exam_id, source)
     summary = ScanSummary(batch_id)
-    store.remove_orphan_temps()
-    summary.recovered = _adopt_orphans(context, store, batch_id)
+    summary.recovered = _adopt_orphans(context, store, interrupted or batch_id)
     writer = ReadingWriter(context, sheets, pictures_dir(context), rescan=rescan)
     with RecognitionPool(sheets.layouts, context.settings.recognition, workers) as pool:
         work: queue.Queue[_Pending | _IntakeEnd] = queue.Queue()
@@ -248,7 +249,11 @@ def _resume_or_open_batch(context: AppContext, exam_id: int, source: str) -> int
 
 
 def _adopt_orphans(context: AppContext, store: PageStore, batch_id: int) -> int:
-    """Record stored files the database does not know (a crash between store and record)."""
+    """Record stored files the database does not know (a crash between store and record).
+
+    They go to `batch_id`: the batch the crash interrupted (this station's newest batch
+    still OPEN; one that ended or paused cleanly is not), which may be another exam's.
+    """
     known = _known_hashes(context)
     orphans = [stored for stored in store.iter_stored() if stored.content_hash not in known]
     orphans.sort(key=lambda stored: stored.path.stat().st_mtime_ns)  # the order they came in
@@ -260,6 +265,14 @@ def _adopt_orphans(context: AppContext, store: PageStore, batch_id: int) -> int:
     if adopted:
         log.info("adopted %d page file(s) left by an interrupted scan", adopted)
     return adopted
+
+
+def _interrupted_batch(context: AppContext) -> int | None:
+    """This station's newest batch left OPEN: the one a crash interrupted, if any."""
+    with context.database.transaction() as session:
+        return session.scalars(select(ScanBatch.id).where(
+            ScanBatch.station == context.station, ScanBatch.status == BatchStatus.OPEN)
+            .order_by(ScanBatch.id.desc()).limit(1)).first()
 
 
 def _known_hashes(context: AppContext) -> set[str]:

@@ -14,7 +14,12 @@ from core.models.assessment import (
 )
 from core.models.base import Base
 from core.models.curriculum import Item, ItemKnowledgePoint, KnowledgePoint, Subject
-from core.models.learning import MasterySnapshot, Recommendation
+from core.models.learning import (
+    AnalysisResult,
+    MasterySnapshot,
+    Recommendation,
+    WrongItemEntry,
+)
 from core.models.records import AuditEntry, OutboxMessage
 from core.models.scanning import (
     MarkingEvent,
@@ -36,6 +41,7 @@ from core.models.school import (
 )
 
 __all__ = [
+    "AnalysisResult",
     "AnswerSheetTemplate",
     "Assessment",
     "AssessmentClass",
@@ -65,4 +71,5 @@ __all__ = [
     "Teacher",
     "TeacherRole",
     "TeachingAssignment",
+    "WrongItemEntry",
 ]
