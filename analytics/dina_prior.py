@@ -92,4 +92,30 @@ def fit_higher_order(counts: np.ndarray, profiles: np.ndarray, ho: HigherOrder,
     return ho
 
 
-__all__ = ["GRID", "HigherOrder", "fit_higher_order", "higher_order_distribution"]
+def theta_given_profile(ho: HigherOrder, profiles: np.ndarray) -> np.ndarray:
+    """log p_HO(θ_g | α_l) (L × G): the grid posterior of θ for each profile."""
+    joint = _joint_log(ho, profiles)
+    return (joint - _log_sum_columns(joint)[None, :]).T
+
+
+def fit_higher_order_joint(counts: np.ndarray, profiles: np.ndarray, ho: HigherOrder,
+                           steps: int = 1) -> HigherOrder:
+    """Newton steps for (a, b) given expected counts over (profile × θ) cells (L × G).
+
+    Used when θ is part of the latent state (`analytics.dina_ability`), so the counts
+    are already complete-data statistics and no inner EM over the grid is needed.
+    """
+    weight, mastered = counts.sum(axis=0), counts.T @ profiles
+    for _ in range(steps):
+        ho = _newton_step(ho, weight, mastered)
+    return ho
+
+
+__all__ = [
+    "GRID",
+    "HigherOrder",
+    "fit_higher_order",
+    "fit_higher_order_joint",
+    "higher_order_distribution",
+    "theta_given_profile",
+]

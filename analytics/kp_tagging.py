@@ -44,8 +44,8 @@ SHIPPED_ITEMS = ("items", "math_junior_items.csv")
 SHIPPED_TREE = ("knowledge_points", "math_junior_pep.csv")
 
 NGRAM_RANGE = (1, 3)
-WEIGHT_DECIMALS = 4  # weights are rounded so a saved tagger equals the trained one exactly
-WEIGHT_FLOOR = 0.02  # smaller weights are dropped: a tenth of the file, the same ranking
+WEIGHT_DECIMALS = 3  # weights are rounded so a saved tagger equals the trained one exactly
+WEIGHT_FLOOR = 0.2  # smaller weights are dropped: a seventh of the file, the same ranking
 OWN_NAME_SCORE = 0.6  # keyword score of a fallback KP whose own name phrase is in the stem
 ANCESTOR_DECAY = 0.5  # each level up the tree halves the score of a matched name phrase
 
@@ -111,9 +111,9 @@ class KeywordRule:
 class TrainingOptions:
     """Knobs of training; the defaults are what the shipped model uses."""
 
-    min_items: int = 3  # a KP with fewer training items is suggested by keywords only
-    regularisation: float = 10.0  # LogisticRegression's C
-    min_df: int = 1  # n-grams in fewer stems than this are left out of the vocabulary
+    min_items: int = 2  # a KP with fewer training items is suggested by keywords only
+    regularisation: float = 30.0  # LogisticRegression's C
+    min_df: int = 2  # n-grams in fewer stems than this are left out of the vocabulary
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,7 +148,8 @@ class KpTagger:
         if not classes:
             return cls({}, np.zeros(0), (), sparse.csr_matrix((0, 0)), np.zeros(0), rules,
                        options)
-        return _fit(usable, classes, rules, options)
+        documents = [*usable, *name_documents(tree, classes)]
+        return _fit(documents, classes, rules, options)
 
     def suggest(self, stem: str, k: int = 3) -> list[KpSuggestion]:
         """The `k` likeliest KPs for `stem`, best first; empty when nothing points anywhere."""
@@ -243,22 +244,52 @@ def build_keyword_rules(tree: Sequence[KpNode], codes: Iterable[str]) -> tuple[K
 
     A phrase of the KP's own name scores OWN_NAME_SCORE, of its parent half that, and so
     on up to (not including) the book level, since 七年级上册 says nothing of the topic.
-    Longer phrases win ties: they are more specific.
+    A phrase in several names scores as the most general one ("一元一次方程" in
+    "一元一次方程的解法——去分母" names the chapter, not this KP). Longer phrases win
+    ties: they are more specific.
     """
     nodes = {node.code: node for node in tree}
     rules = []
     for code in codes:
+        chain = _topic_chain(nodes, code)
         phrases: dict[str, float] = {}
-        weight, node = OWN_NAME_SCORE, nodes.get(code)
-        while node is not None and node.code.count(".") >= 2:
+        for level, node in reversed(list(enumerate(chain))):
+            weight = OWN_NAME_SCORE * ANCESTOR_DECAY ** level
             for phrase in name_phrases(node.name):
                 bonus = min(len(phrase), 8) / 1000  # longer, more specific phrase first
                 phrases.setdefault(phrase, round(weight + bonus, 4))
-            weight *= ANCESTOR_DECAY
-            node = nodes.get(node.parent_code or "")
         if phrases:
-            rules.append(KeywordRule(code, tuple(phrases.items())))
+            ordered = sorted(phrases.items(), key=lambda pair: -pair[1])
+            rules.append(KeywordRule(code, tuple(ordered)))
     return tuple(rules)
+
+
+def _topic_chain(nodes: Mapping[str, KpNode], code: str) -> list[KpNode]:
+    """The node of `code` and its ancestors below the book level, nearest first."""
+    chain, node = [], nodes.get(code)
+    while node is not None and node.code.count(".") >= 2 and len(chain) < 10:
+        chain.append(node)
+        node = nodes.get(node.parent_code or "")
+    return chain
+
+
+def name_documents(tree: Sequence[KpNode], classes: Sequence[str]) -> list[TaggedItem]:
+    """Extra training documents from the tree: each class KP's name, labelled with it, and
+    each of their parents' names, labelled with the parent's class children.
+
+    Items of a KP use the words of its name ("配方法", "众数", "增根") more often than
+    not; with a few items per KP these documents make sure the model knows them.
+    """
+    nodes = {node.code: node for node in tree}
+    children: dict[str, list[str]] = {}
+    for code in classes:
+        node = nodes.get(code)
+        if node is not None and node.parent_code in nodes:
+            children.setdefault(node.parent_code, []).append(code)
+    own = [TaggedItem(nodes[code].name, (code,)) for code in classes if code in nodes]
+    parents = [TaggedItem(nodes[parent].name, tuple(codes))
+               for parent, codes in sorted(children.items())]
+    return own + parents
 
 
 def read_kp_tree(path: Path) -> tuple[KpNode, ...]:
@@ -340,13 +371,14 @@ def _fit(items: Sequence[TaggedItem], classes: tuple[str, ...], rules: tuple[Key
     vectoriser = _vectoriser(options.min_df)
     matrix = vectoriser.fit_transform([normalise_stem(item.stem) for item in items])
     index = {code: i for i, code in enumerate(classes)}
-    targets = np.zeros((len(items), len(classes)), dtype=np.int8)
+    targets = np.zeros((len(items), len(classes)), dtype=np.int64)  # int8 trips sklearn
     for row, item in enumerate(items):
         for code in item.kp_codes:
             if code in index:
                 targets[row, index[code]] = 1
     model = OneVsRestClassifier(LogisticRegression(
-        C=options.regularisation, solver="liblinear", class_weight="balanced", max_iter=1000))
+        C=options.regularisation, solver="liblinear", class_weight="balanced", max_iter=1000,
+        random_state=0))
     model.fit(matrix, targets)
     weights = np.vstack([estimator.coef_[0] for estimator in model.estimators_])
     weights = np.round(weights, WEIGHT_DECIMALS)
@@ -412,6 +444,7 @@ __all__ = [
     "TrainingOptions",
     "build_keyword_rules",
     "load_shipped_tagger",
+    "name_documents",
     "name_phrases",
     "normalise_stem",
     "read_kp_tree",

@@ -147,6 +147,14 @@ def select_entries(entries: Sequence[WrongItem], query: WrongItemQuery) -> list[
     return sorted(chosen, key=lambda e: (e.answered_on, e.item_id), reverse=True)
 
 
+def by_student(entries: Iterable[WrongItem]) -> dict[int, list[WrongItem]]:
+    """The entries grouped by student, for looking up many students' books at once."""
+    grouped: dict[int, list[WrongItem]] = {}
+    for entry in entries:
+        grouped.setdefault(entry.student_id, []).append(entry)
+    return grouped
+
+
 def due_entries(entries: Sequence[WrongItem], student_id: int, today: dt.date) -> list[WrongItem]:
     """A student's entries due for practice today, most overdue first."""
     due = [e for e in entries if e.student_id == student_id and is_due(e, today)]
@@ -154,5 +162,6 @@ def due_entries(entries: Sequence[WrongItem], student_id: int, today: dt.date) -
 
 
 __all__ = ["LEITNER_INTERVALS_DAYS", "RETIRE_AFTER", "AnsweredItem", "ReviewState",
-           "WrongItem", "WrongItemQuery", "after_retry", "due_entries", "first_review",
-           "interval_days", "is_due", "record_retry", "select_entries", "wrong_items"]
+           "WrongItem", "WrongItemQuery", "after_retry", "by_student", "due_entries",
+           "first_review", "interval_days", "is_due", "record_retry", "select_entries",
+           "wrong_items"]

@@ -89,6 +89,22 @@ class GradingLines(BaseModel):
     band_width: float = Field(default=10, gt=0)
 
 
+class AnalyticsSettings(BaseModel):
+    """How mastery carries over between exams and what practice is recommended."""
+
+    model_config = ConfigDict(validate_assignment=True)
+
+    mastery_forgetting: float = Field(default=0.3, ge=0, le=1, description=(
+        "Share of a student's carried mastery given back to the class average before the "
+        "next exam (0: remember all, 1: start afresh)."))
+    practice_items: int = Field(default=10, ge=1, le=100, description=(
+        "Items recommended to each student after an exam."))
+    recent_days: float = Field(default=14.0, ge=0, description=(
+        "Items a student saw this many days ago or less are not recommended again."))
+    retire_after: int = Field(default=3, ge=1, le=20, description=(
+        "Right retries in a row that take an item out of the wrong-item book."))
+
+
 def default_data_dir() -> Path:
     """The platform's per-user data folder for the workstation."""
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
@@ -112,6 +128,7 @@ class Settings(BaseSettings):
     upload: UploadSettings = Field(default_factory=UploadSettings)
     recognition: RecognitionThresholds = Field(default_factory=RecognitionThresholds)
     grading: GradingLines = Field(default_factory=GradingLines)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -117,8 +117,9 @@ def find_candidates(search: SearchImage, anchor_side_px: float) -> list[AnchorCa
     """Dark, solid, square blobs about `anchor_side_px` (full-image px) on a side."""
     small = search.small
     side = anchor_side_px * search.factor
-    paper = float(np.percentile(small[::4, ::4], 90))
-    level = min(paper * 0.5, float(cv2.threshold(small, 0, 255, cv2.THRESH_OTSU)[0]))
+    sample = np.ascontiguousarray(small[::4, ::4])
+    paper = float(np.percentile(sample, 90))
+    level = min(paper * 0.5, float(cv2.threshold(sample, 0, 255, cv2.THRESH_OTSU)[0]))
     dark = (small < max(level, 1.0)).astype(np.uint8)
     kernel_side = max(3, round(side * 0.25)) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kernel_side, kernel_side))

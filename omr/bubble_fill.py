@@ -161,10 +161,20 @@ def _measure_group(windows: np.ndarray, key: np.ndarray,
     """Fill, solid fraction and paper level of bubbles of one size from their windows."""
     count = len(windows)
     sample = windows[:, ::2, ::2].reshape(count, -1)
-    paper = np.percentile(sample, PAPER_QUANTILE, axis=1).astype(np.float32)
+    paper = _row_quantile(sample, PAPER_QUANTILE).astype(np.float32)
     paper = np.maximum(paper, 1.0)
     fills, solid = _fills_in_windows(windows, key, ellipse, paper)
     return fills, solid, paper
+
+
+def _row_quantile(rows: np.ndarray, percent: float) -> np.ndarray:
+    """`np.percentile(rows, percent, axis=1)` (linear interpolation), by partial sorting."""
+    position = (rows.shape[1] - 1) * percent / 100.0
+    below = int(np.floor(position))
+    above = min(below + 1, rows.shape[1] - 1)
+    parted = np.partition(rows, [below, above], axis=1)
+    low, high = parted[:, below].astype(np.float64), parted[:, above].astype(np.float64)
+    return low + (high - low) * (position - below)
 
 
 def _fills_in_windows(windows: np.ndarray, key: np.ndarray, ellipse: bool,

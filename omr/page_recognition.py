@@ -25,16 +25,15 @@ from omr.anchors import (
     map_points,
     search_image,
 )
-from omr.bubble_fill import BubbleBoxes, BubbleMeasures, measure_bubbles
+from omr.bubble_fill import BubbleBoxes, measure_bubbles
 from omr.feeder_streaks import remove_streaks
 from omr.layout import AnswerSheetLayout, BubbleField, FieldKind, PageLayout, Rect, RegionKind
 from omr.mark_decision import (
     FieldReading,
     MarkFlag,
-    SheetBaseline,
     estimate_baseline,
     needs_review,
-    read_field,
+    read_fields,
 )
 from omr.page_image import (
     NOT_AN_IMAGE,
@@ -47,6 +46,7 @@ from omr.page_image import (
 )
 from omr.page_qr import QrReading, read_qr_anywhere, read_qr_region
 from omr.page_result import FieldResult, PageResult, PageStatus, RegionCrop
+from omr.region_warp import warp_region
 from omr.student_barcode import read_sticker
 from omr.student_identity import identify_student
 
@@ -255,7 +255,7 @@ def _orient_by_qr_ink(gray: np.ndarray, placement: _Placement,
 
 def _region_ink(gray: np.ndarray, homography: np.ndarray, rect: Rect) -> float:
     """Share of dark pixels in a layout rectangle (mapped to the image)."""
-    crop = _warp_region(gray, homography, rect, 2.0)
+    crop = warp_region(gray, homography, rect, 2.0)
     if crop.size == 0:
         return 0.0
     paper = float(np.percentile(crop, 95))
@@ -282,9 +282,10 @@ def _read_page(gray: np.ndarray, placement: _Placement, settings: RecognitionThr
     boxes, owners = _bubble_boxes(page, fit.homography)
     measures = measure_bubbles(gray, boxes)
     baseline = estimate_baseline(measures.fill, settings)
-    readings = [_read_one(field, measures, owners == index, baseline,
-                          settings.cross_means_erased)
-                for index, field in enumerate(fields)]
+    cross = measures.cross if settings.cross_means_erased else None
+    readings = read_fields([field.values for field in fields], measures.fill,
+                           [field.kind in MULTIPLE_KINDS for field in fields], baseline,
+                           solid=measures.solid, cross=cross)
     results = _field_results(fields, readings, settings)
     if fit.error_mm > TRUSTED_FIT_ERROR_MM:
         reasons = [*reasons, ALIGNMENT_DOUBTFUL.format(error=f"{fit.error_mm:.1f}")]
@@ -298,7 +299,7 @@ def _read_page(gray: np.ndarray, placement: _Placement, settings: RecognitionThr
     result.reasons += identity.reasons
     result.crops = _crops(gray, page, fit.homography)
     review = result.review_fields
-    result.review_crops = {field.name: _warp_region(gray, fit.homography,
+    result.review_crops = {field.name: warp_region(gray, fit.homography,
                                                     _field_box(page.field(field.name)),
                                                     CROP_PIXELS_PER_MM)
                            for field in review if field.name in _field_names(page)}
@@ -324,14 +325,6 @@ def _bubble_boxes(page: PageLayout, homography: np.ndarray) -> tuple[BubbleBoxes
     height = 2 * np.hypot(*(mapped[2] - mapped[0]).T)
     boxes = BubbleBoxes(mapped[0], np.column_stack([width, height]), ellipse=True)
     return boxes, table[:, 3].astype(np.int64)
-
-
-def _read_one(field: BubbleField, measures: BubbleMeasures, mine: np.ndarray,
-              baseline: SheetBaseline, cross_means_erased: bool) -> FieldReading:
-    """Read one field from the page's measures (`mine` selects its bubbles)."""
-    cross = measures.cross[mine] if cross_means_erased and measures.cross is not None else None
-    return read_field(field.values, measures.fill[mine], field.kind in MULTIPLE_KINDS,
-                      baseline, solid=measures.solid[mine], cross=cross)
 
 
 def _field_results(fields: Sequence[BubbleField], readings: Sequence[FieldReading],
@@ -404,19 +397,8 @@ def _field_box(field: BubbleField, margin: float = 3.0) -> Rect:
 def _crops(gray: np.ndarray, page: PageLayout, homography: np.ndarray) -> list[RegionCrop]:
     """Upright 150-dpi images of the page's answer, barcode and written-ID regions."""
     return [RegionCrop(region.name, region.kind, region.item,
-                       _warp_region(gray, homography, region.rect, CROP_PIXELS_PER_MM))
+                       warp_region(gray, homography, region.rect, CROP_PIXELS_PER_MM))
             for region in page.regions if region.kind in CROPPED_KINDS]
-
-
-def _warp_region(gray: np.ndarray, homography: np.ndarray, rect: Rect,
-                 pixels_per_mm: float) -> np.ndarray:
-    """The layout rectangle `rect` cut out of the image, upright, at `pixels_per_mm`."""
-    size = (max(1, round(rect.width * pixels_per_mm)), max(1, round(rect.height * pixels_per_mm)))
-    to_crop = np.array([[pixels_per_mm, 0, -rect.x * pixels_per_mm],
-                        [0, pixels_per_mm, -rect.y * pixels_per_mm], [0, 0, 1]])
-    crop_to_image = homography @ np.linalg.inv(to_crop)
-    return cv2.warpPerspective(gray, crop_to_image, size,
-                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=255)
 
 
 def _with_debug(result: PageResult, gray: np.ndarray, fit: AnchorFit | None,

@@ -8,11 +8,11 @@ a sticker placed a little outside, and every code found in it is decoded.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import zxingcpp
 
 from omr.layout import Rect
+from omr.region_warp import warp_region
 
 STICKER_FORMATS = (zxingcpp.BarcodeFormat.Code128, zxingcpp.BarcodeFormat.Code39,
                    zxingcpp.BarcodeFormat.QRCode)
@@ -30,11 +30,7 @@ def read_sticker(gray: np.ndarray, homography: np.ndarray, rect: Rect) -> list[s
     pixels_per_mm = max(MIN_PIXELS_PER_MM, _scan_pixels_per_mm(homography))
     box = Rect(rect.x - MARGIN_MM, rect.y - MARGIN_MM, rect.width + 2 * MARGIN_MM,
                rect.height + 2 * MARGIN_MM)
-    size = (round(box.width * pixels_per_mm), round(box.height * pixels_per_mm))
-    to_crop = np.array([[pixels_per_mm, 0, -box.x * pixels_per_mm],
-                        [0, pixels_per_mm, -box.y * pixels_per_mm], [0, 0, 1]])
-    crop = cv2.warpPerspective(gray, homography @ np.linalg.inv(to_crop), size,
-                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=255)
+    crop = warp_region(gray, homography, box, pixels_per_mm)
     found = zxingcpp.read_barcodes(crop, formats=STICKER_FORMATS, try_rotate=True)
     return [code.text.strip() for code in found if code.valid and code.text.strip()]
 

@@ -25,6 +25,7 @@ from workflow import layout_recognition, omrchecker_import, scan_cli
 from workflow.answer_key_import import ExamDetails, import_answer_key
 from workflow.context import AppContext, open_context
 from workflow.demo_school import create_demo
+from workflow.exam_analysis import AnalysisSummary, analyse_exam
 from workflow.exam_queries import list_exams
 from workflow.knowledge_point_import import import_knowledge_points
 from workflow.log_setup import configure_logging
@@ -119,6 +120,9 @@ def build_parser(extensions: Sequence[CommandExtension] = ()) -> argparse.Argume
     make.add_argument("--columns", type=int, default=None, help="1 on A4; 2 or 3 on A3/8K")
     make.add_argument("--title", default=None, help="title of a --key sheet")
 
+    analyse = commands.add_parser(
+        "analyse", help="statistics, knowledge-point mastery, wrong-item book and practice")
+    analyse.add_argument("--exam", type=int, required=True, help="exam id (ptw exams list)")
     commands.add_parser("demo", help="create the demo school (fake names)")
     commands.add_parser("settings", help="show the effective settings")
     omr = commands.add_parser("omr", help="optical mark recognition").add_subparsers(
@@ -186,6 +190,19 @@ def _say_sheet(made: MadeSheet, out: _Output) -> None:
             f"({where}).")
 
 
+def _say_analysis(done: AnalysisSummary, context: AppContext, out: _Output) -> None:
+    alpha = "—" if done.alpha is None else f"{done.alpha:.3f}"
+    out.say(f"分析完成：{done.students} 名学生、{done.items} 题，信度 α = {alpha}；"
+            f"{done.knowledge_points} 个知识点的掌握度已更新，错题本 {done.wrong_items} 条，"
+            f"推荐练习 {done.recommendations} 题。",
+            f"Analysis done: {done.students} students, {done.items} items, α = {alpha}; "
+            f"mastery of {done.knowledge_points} knowledge points updated, "
+            f"{done.wrong_items} wrong-item entries, {done.recommendations} practice items "
+            "recommended.")
+    for warning in done.warnings:
+        sys.stderr.write(warning.in_language(context.language) + "\n")
+
+
 def _print_exams(context: AppContext) -> None:
     with context.database.transaction() as session:
         exams = list_exams(session)
@@ -237,6 +254,9 @@ def run_command(args: argparse.Namespace, settings: Settings,
             _run_export(args, context, out)
         elif args.command == "exams":
             _print_exams(context)
+        elif args.command == "analyse":
+            _say_analysis(analyse_exam(context, args.exam, TerminalProgressBar(
+                context.language)), context, out)
         elif args.command == "scan":
             return scan_cli.run_scan(args, context)
         elif args.command == "batch":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -126,10 +127,11 @@ class RecognitionPool:
 
     def __enter__(self) -> RecognitionPool:
         if self.workers > 1:
-            processes = concurrent.futures.ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_initialise_worker, initargs=(self.setup,))
-            list(processes.map(_warm_up, range(self.workers)))
+            with _one_thread_per_worker():
+                processes = concurrent.futures.ProcessPoolExecutor(
+                    self.workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_initialise_worker, initargs=(self.setup,))
+                list(processes.map(_warm_up, range(self.workers)))
             self._executor = processes
         else:
             self._executor = concurrent.futures.ThreadPoolExecutor(1, "recognition")
@@ -179,6 +181,29 @@ class RecognitionPool:
         finally:
             for future in pending:
                 future.cancel()
+
+
+@contextlib.contextmanager
+def _one_thread_per_worker() -> Iterator[None]:
+    """Start workers with one BLAS/OpenMP thread each: the pool is the parallelism.
+
+    The variables must be in the environment the workers start with (numpy reads them
+    when it is first imported), so they are set while the workers are spawned and the
+    parent's own values are put back afterwards.
+    """
+    saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(_THREAD_VARIABLES, "1"))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _warm_up(_: int) -> int:

@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -87,7 +86,7 @@ class _IntakeEnd:
 
 def page_store_for(context: AppContext) -> PageStore:
     """This station's page store, in the data folder."""
-    return PageStore(Path(context.settings.data_dir) / "pages")
+    return PageStore(context.settings.pages_dir)
 
 
 def scan_exam(context: AppContext, exam_id: int, pages: Iterable[AcquiredImage], source: str,

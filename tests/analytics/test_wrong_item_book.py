@@ -67,3 +67,11 @@ def test_due_entries_are_the_overdue_ones_first() -> None:
                            _answer(1, 12, 0, on=DAY + dt.timedelta(days=9))])
     due = due_entries(entries, 1, DAY + dt.timedelta(days=1))
     assert [e.item_id for e in due] == [11, 10]
+
+
+def test_books_are_grouped_by_student() -> None:
+    from analytics.wrong_item_book import by_student
+
+    entries = wrong_items([_answer(1, 10, 0), _answer(2, 11, 0), _answer(1, 12, 1)])
+    grouped = by_student(entries)
+    assert {k: [e.item_id for e in v] for k, v in grouped.items()} == {1: [10, 12], 2: [11]}

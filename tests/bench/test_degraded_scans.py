@@ -56,13 +56,30 @@ def test_mark_styles_have_their_darkness(style: MarkStyle, low: float, high: flo
 
 
 @pytest.mark.parametrize("condition", CONDITIONS)
-def test_every_condition_gives_a_decodable_page_of_the_same_size(condition: str) -> None:
+def test_every_condition_gives_a_decodable_page_holding_the_whole_sheet(condition: str) -> None:
     rng = np.random.default_rng(3)
     canvas = _blank()
     canvas[20:60, 20:60] = 0
-    data = apply_degradation(canvas, degradation_for(condition, rng), rng)
+    recipe = degradation_for(condition, rng)
+    data = apply_degradation(canvas, recipe, rng)
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
-    assert image.shape == canvas.shape
+    if recipe.rotation_deg:  # overscan: the skewed sheet's bounding box, corners and all
+        assert image.shape[0] > canvas.shape[0] and image.shape[1] > canvas.shape[1]
+    else:
+        assert image.shape == canvas.shape
+    assert int(image.min()) < 100  # the black square is still on the page
+
+
+def test_a_skewed_sheet_keeps_all_four_corners() -> None:
+    canvas = _blank()
+    for corner in ((slice(0, 30), slice(0, 30)), (slice(0, 30), slice(-30, None)),
+                   (slice(-30, None), slice(0, 30)), (slice(-30, None), slice(-30, None))):
+        canvas[corner] = 0
+    data = apply_degradation(canvas, Degradation(rotation_deg=5.0), np.random.default_rng(1))
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    _, dark = cv2.threshold(image, 100, 255, cv2.THRESH_BINARY_INV)
+    count, _ = cv2.connectedComponents(dark)
+    assert count - 1 == 4  # none of the corner squares was cut off
 
 
 def test_upside_down_moves_the_top_left_mark_to_the_bottom_right() -> None:

@@ -180,3 +180,31 @@ def test_cross_score_on_an_empty_bubble_is_ignored() -> None:
     reading = read_field(ABCD, np.array([0.03, 0.02, 0.95, 0.03]), False, _baseline(),
                          cross=np.array([0.9, 0.0, 0.0, 0.0]))
     assert reading.value == "C" and reading.flags == frozenset()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_reading_a_whole_page_at_once_equals_reading_field_by_field(seed: int) -> None:
+    from omr.mark_decision import read_fields
+
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 11, 60)
+    total = int(sizes.sum())
+    fills = np.clip(rng.normal(0.08, 0.03, total), 0, 1)
+    marked = rng.random(total) < 0.25
+    fills[marked] = rng.uniform(0.15, 1.0, marked.sum())  # light, partial and full marks
+    fills[rng.random(total) < 0.01] = np.nan
+    solid = fills * rng.uniform(0, 1, total)
+    cross = rng.uniform(-0.5, 1.0, total)
+    baseline = estimate_baseline(fills[np.isfinite(fills)], RecognitionThresholds())
+    values = [tuple("ABCDEFGHIJ"[:n]) for n in sizes]
+    multiple = [bool(rng.random() < 0.3) for _ in sizes]
+    together = read_fields(values, fills, multiple, baseline, solid=solid, cross=cross)
+    start = 0
+    for field_values, allowed, reading in zip(values, multiple, together, strict=True):
+        stop = start + len(field_values)
+        alone = read_field(field_values, fills[start:stop], allowed, baseline,
+                           solid=solid[start:stop], cross=cross[start:stop])
+        assert (reading.value, reading.marked, reading.confidence, reading.flags) == (
+            alone.value, alone.marked, alone.confidence, alone.flags)
+        np.testing.assert_array_equal(reading.fills, alone.fills)  # NaN equals NaN here
+        start = stop
