@@ -77,6 +77,8 @@ class DinaFit:
     `population` (K,) the population mastery rate, `p_correct` (n × J) the posterior
     predictive probability of a correct response to each item, `profile_prior` the
     fitted distribution over the 2^K profiles (None for the mean-field method).
+    `method` is the inference ("exact" or "mean_field"), `model` the response model
+    ("dina", or "dina_ability" from `analytics.dina_ability`).
     """
 
     slip: np.ndarray
@@ -89,6 +91,7 @@ class DinaFit:
     iterations: int
     converged: bool
     method: str
+    model: str = "dina"
 
 
 def all_profiles(k: int) -> np.ndarray:

@@ -22,9 +22,6 @@ import numpy as np
 GRID = np.linspace(-4.0, 4.0, 25)
 """Quadrature points for the ability θ."""
 
-GRID_LOG_WEIGHTS = -GRID**2 / 2 - np.log(np.exp(-GRID**2 / 2).sum())
-"""Log weights of the grid points: the standard normal density, normalised."""
-
 RIDGE = 1e-3
 """Added to the Newton Hessian so a KP everyone (or no one) masters stays finite."""
 
@@ -42,11 +39,18 @@ class HigherOrder:
         return HigherOrder(np.ones(k), np.zeros(k))
 
 
-def _joint_log(ho: HigherOrder, profiles: np.ndarray) -> np.ndarray:
+def grid_log_weights(grid: np.ndarray) -> np.ndarray:
+    """Normalised standard-normal log weights of the points of a θ grid."""
+    log_w = -(grid**2) / 2
+    return log_w - np.log(np.exp(log_w).sum())
+
+
+def _joint_log(ho: HigherOrder, profiles: np.ndarray, grid: np.ndarray = GRID
+               ) -> np.ndarray:
     """log w_g + log P(α_l | θ_g), shape (G × L)."""
-    z = GRID[:, None] * ho.a[None, :] + ho.b[None, :]
+    z = grid[:, None] * ho.a[None, :] + ho.b[None, :]
     log_p1, log_p0 = -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
-    return GRID_LOG_WEIGHTS[:, None] + log_p1 @ profiles.T + log_p0 @ (1 - profiles).T
+    return grid_log_weights(grid)[:, None] + log_p1 @ profiles.T + log_p0 @ (1 - profiles).T
 
 
 def _log_sum_columns(a: np.ndarray) -> np.ndarray:
@@ -62,19 +66,20 @@ def higher_order_distribution(ho: HigherOrder, profiles: np.ndarray) -> np.ndarr
     return pi / pi.sum()
 
 
-def _newton_step(ho: HigherOrder, weight: np.ndarray, mastered: np.ndarray) -> HigherOrder:
+def _newton_step(ho: HigherOrder, weight: np.ndarray, mastered: np.ndarray,
+                 grid: np.ndarray = GRID) -> HigherOrder:
     """One Newton step of the binomial logistic regressions (all KPs at once).
 
     `weight` (G,) is the expected number of students at each θ_g, `mastered` (G × K)
     how many of them master each KP.
     """
-    z = GRID[:, None] * ho.a[None, :] + ho.b[None, :]
+    z = grid[:, None] * ho.a[None, :] + ho.b[None, :]
     p = 1.0 / (1.0 + np.exp(-z))
     resid = mastered - weight[:, None] * p
-    grad_a, grad_b = (resid * GRID[:, None]).sum(0), resid.sum(0)
+    grad_a, grad_b = (resid * grid[:, None]).sum(0), resid.sum(0)
     v = weight[:, None] * p * (1 - p)
-    h_aa = (v * GRID[:, None] ** 2).sum(0) + RIDGE
-    h_ab = (v * GRID[:, None]).sum(0)
+    h_aa = (v * grid[:, None] ** 2).sum(0) + RIDGE
+    h_ab = (v * grid[:, None]).sum(0)
     h_bb = v.sum(0) + RIDGE
     det = h_aa * h_bb - h_ab**2
     a = ho.a + (h_bb * grad_a - h_ab * grad_b) / det
@@ -92,22 +97,23 @@ def fit_higher_order(counts: np.ndarray, profiles: np.ndarray, ho: HigherOrder,
     return ho
 
 
-def theta_given_profile(ho: HigherOrder, profiles: np.ndarray) -> np.ndarray:
-    """log p_HO(θ_g | α_l) (L × G): the grid posterior of θ for each profile."""
-    joint = _joint_log(ho, profiles)
+def theta_given_profile(ho: HigherOrder, profiles: np.ndarray, grid: np.ndarray
+                        ) -> np.ndarray:
+    """log p_HO(θ_g | α_l) (L × G) on `grid`: the posterior of θ for each profile."""
+    joint = _joint_log(ho, profiles, grid)
     return (joint - _log_sum_columns(joint)[None, :]).T
 
 
 def fit_higher_order_joint(counts: np.ndarray, profiles: np.ndarray, ho: HigherOrder,
-                           steps: int = 1) -> HigherOrder:
-    """Newton steps for (a, b) given expected counts over (profile × θ) cells (L × G).
+                           grid: np.ndarray, steps: int = 1) -> HigherOrder:
+    """Newton steps for (a, b) given expected counts over (profile × `grid`) cells (L × G).
 
     Used when θ is part of the latent state (`analytics.dina_ability`), so the counts
     are already complete-data statistics and no inner EM over the grid is needed.
     """
     weight, mastered = counts.sum(axis=0), counts.T @ profiles
     for _ in range(steps):
-        ho = _newton_step(ho, weight, mastered)
+        ho = _newton_step(ho, weight, mastered, grid)
     return ho
 
 

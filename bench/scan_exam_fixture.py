@@ -106,27 +106,47 @@ def build_exam(context: AppContext, folder: Path, students: int, dpi: int) -> Be
                      numbers)
 
 
-def sheet_pages(exam: BenchExam, number: str, seed: int) -> list[bytes]:
-    """One student's answered sheet (answers random by `seed`, SCORES in the bars) as JPEGs."""
-    rng = np.random.default_rng(seed)
-    answers: dict[str, tuple[str, ...]] = {f"id.{i + 1}": (digit,)
-                                           for i, digit in enumerate(number)}
-    answers["absent"] = ()
-    for label, points in SCORES.items():
+def score_bar_answers(scores: dict[str, float]) -> dict[str, tuple[str, ...]]:
+    """The score-bar bubbles a teacher fills for `scores` (item label → points)."""
+    answers: dict[str, tuple[str, ...]] = {}
+    for label, points in scores.items():
         tens, rest = divmod(points, 10)
         answers[f"s{label}.tens"] = (str(int(tens * 10)),) if tens else ()
         answers[f"s{label}.units"] = (str(int(rest)),)
         answers[f"s{label}.half"] = ("0.5",) if rest % 1 else ()
-    images = []
-    for index, page in enumerate(exam.layout.pages):
-        canvas = exam.blank_pages[index].copy()
+    return answers
+
+
+def paint_sheet(layout: AnswerSheetLayout, blank_pages: list[np.ndarray], dpi: int,
+                number: str, rng: np.random.Generator, scores: dict[str, float],
+                answers: dict[str, tuple[str, ...]] | None = None
+                ) -> tuple[list[bytes], dict[str, str]]:
+    """One student's sheet, filled cleanly: number, `answers` (others at random), scores.
+
+    Returns each page as JPEG bytes and the truth of every field painted.
+    """
+    given = {f"id.{i + 1}": (digit,) for i, digit in enumerate(number)}
+    given["absent"] = ()
+    given.update(score_bar_answers(scores))
+    given.update(answers or {})
+    images, truth = [], {}
+    for index, page in enumerate(layout.pages):
+        canvas = blank_pages[index].copy()
         for field in page.fields:
-            if field.kind is FieldKind.SCORE_DIGIT and field.name not in answers:
-                answers[field.name] = ()
-        paint_page(canvas, page, exam.dpi, rng, answers,
-                   style_weights={MarkStyle.FILLED: 1.0}, erasure_rate=0, stray_marks=0)
+            if field.kind is FieldKind.SCORE_DIGIT and field.name not in given:
+                given[field.name] = ()
+        painted = paint_page(canvas, page, dpi, rng, given,
+                             style_weights={MarkStyle.FILLED: 1.0}, erasure_rate=0,
+                             stray_marks=0)
+        truth.update({field.name: field.truth for field in painted})
         images.append(cv2.imencode(".jpg", canvas, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes())
-    return images
+    return images, truth
+
+
+def sheet_pages(exam: BenchExam, number: str, seed: int) -> list[bytes]:
+    """One student's answered sheet (answers random by `seed`, SCORES in the bars) as JPEGs."""
+    return paint_sheet(exam.layout, exam.blank_pages, exam.dpi, number,
+                       np.random.default_rng(seed), SCORES)[0]
 
 
 def write_scans(exam: BenchExam, folder: Path, numbers: list[str], seed: int,
@@ -154,5 +174,6 @@ def sheets_for(exam: BenchExam, pages: int) -> list[str]:
     return list(exam.students[:sheets])
 
 
-__all__ = ["SCORES", "BenchExam", "build_exam", "exam_key", "open_station", "sheet_pages",
-           "sheets_for", "station_env", "student_numbers", "write_scans"]
+__all__ = ["SCORES", "BenchExam", "build_exam", "exam_key", "open_station", "paint_sheet",
+           "score_bar_answers", "sheet_pages", "sheets_for", "station_env", "student_numbers",
+           "write_scans"]

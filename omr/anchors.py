@@ -122,7 +122,7 @@ def find_candidates(search: SearchImage, anchor_side_px: float) -> list[AnchorCa
     level = min(paper * 0.5, float(cv2.threshold(sample, 0, 255, cv2.THRESH_OTSU)[0]))
     dark = (small < max(level, 1.0)).astype(np.uint8)
     kernel_side = max(3, round(side * 0.25)) | 1
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kernel_side, kernel_side))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel_side, kernel_side))
     dark = cv2.morphologyEx(dark, cv2.MORPH_OPEN, kernel)
     contours, _ = cv2.findContours(dark, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     low, high = side * (1 - SIZE_TOLERANCE), side * (1 + SIZE_TOLERANCE)

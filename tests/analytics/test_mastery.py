@@ -16,6 +16,7 @@ from bench.mastery_frcsub import (
     agreement,
     dina_responses,
     evaluate_split,
+    holdout_mask,
     load_frcsub,
     simulate_class,
     simulation_agreement,
@@ -58,6 +59,29 @@ def test_mean_field_method_recovers_simulated_mastery() -> None:
     result = fit_mastery(x, q, config=MasteryConfig(max_exact_kps=0))
     assert [b.method for b in result.blocks] == ["mean_field"]
     assert agreement(truth, result.mastery) >= 0.88
+
+
+def test_ability_model_on_small_blocks_and_plain_dina_over_budget() -> None:
+    x, q, truth = simulate_class(np.random.default_rng(4), n=120)
+    default = fit_mastery(x, q)
+    assert [(b.method, b.model) for b in default.blocks] == [("exact", "dina_ability")]
+    assert agreement(truth, default.mastery) >= 0.88
+    assert np.all((default.slip > 0) & (default.slip < 0.5))
+    assert np.all((default.guess > 0) & (default.guess < 0.5))
+    for config in (MasteryConfig(max_ability_cells=0), MasteryConfig(ability=None)):
+        plain = fit_mastery(x, q, config=config)
+        assert [(b.method, b.model) for b in plain.blocks] == [("exact", "dina")]
+
+
+def test_ability_model_beats_plain_dina_on_a_dev_split(
+        frcsub: tuple[np.ndarray, np.ndarray]) -> None:
+    x, q = frcsub
+    held = holdout_mask(*x.shape, 100)
+    train = np.where(held, np.nan, x)
+    ability = fit_mastery(train, q).p_correct[held]
+    plain = fit_mastery(train, q, config=MasteryConfig(ability=None)).p_correct[held]
+    assert auc(x[held], ability) > auc(x[held], plain)
+    assert rmse(x[held], ability) < rmse(x[held], plain)
 
 
 def two_exams() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

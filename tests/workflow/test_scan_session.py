@@ -3,13 +3,14 @@
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from sqlalchemy import func, select
 
 from analytics.objective_scoring import score_objective
 from core.enums import BatchStatus, ExceptionKind, ItemType, PageStatus
-from core.models import AuditEntry, Page, Response, ScanBatch, Student
+from core.models import AssessmentItem, AuditEntry, Page, Response, ScanBatch, Student
 from scanner.acquisition import AcquiredImage
 from scanner.errors import PaperJamError
 from tests.workflow.scanned_sheets import (
@@ -41,8 +42,6 @@ def _kinds(context: AppContext, exam: ScanExam) -> list[ExceptionKind]:
 
 
 def _scores(context: AppContext, number: str) -> dict[str, float | None]:
-    from core.models import AssessmentItem
-
     with context.database.transaction() as session:
         rows = session.execute(select(AssessmentItem.label, Response.score).join(
             Response, Response.assessment_item_id == AssessmentItem.id).join(
@@ -98,8 +97,6 @@ def test_problem_pages_become_exceptions_with_pictures(context: AppContext,
     lonely_back = known[1]
     corrupt = AcquiredImage(0, b"\xff\xd8\xff\xe0 not really a jpeg", "image/jpeg", "bad.jpg")
     blank_paper = np.full_like(exam.blank_pages[0], 250)
-    import cv2
-
     blank = AcquiredImage(0, cv2.imencode(".png", blank_paper)[1].tobytes(), "image/png", "b")
     summary = scan_exam(context, exam.exam_id,
                         numbered([*unknown, lonely_back, corrupt, blank, known[0]]),
