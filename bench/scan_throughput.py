@@ -51,7 +51,7 @@ from workflow.scan_session import scan_exam
 from workflow.scan_sources import open_source
 
 DPI = 200
-SAMPLE_SECONDS = 0.05
+SAMPLE_SECONDS = 0.5
 PROC = Path("/proc")
 
 
@@ -92,22 +92,22 @@ class ChildMemory:
 
 
 def descendants(root: int) -> set[int]:
-    """Process ids whose ancestry leads to `root`, read from /proc (empty without /proc)."""
-    parents: dict[int, int] = {}
-    if not PROC.is_dir():
-        return set()
-    for entry in PROC.iterdir():
-        if entry.name.isdigit():
+    """Process ids whose ancestry leads to `root`, from /proc/PID/task/TID/children.
+
+    Reading each process's own children lists is cheap, unlike scanning all of /proc,
+    so the sampling thread does not slow down the scan it measures.
+    """
+    found: set[int] = set()
+    frontier = [root]
+    while frontier:
+        pid = frontier.pop()
+        for tasks in (PROC / str(pid) / "task").glob("*/children"):
             try:
-                stat = (entry / "stat").read_text()
+                children = {int(child) for child in tasks.read_text().split()}
             except OSError:
                 continue  # it ended while we looked
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found: set[int] = set()
-    frontier = {root}
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
-        found |= frontier
+            frontier += list(children - found)
+            found |= children
     return found
 
 

@@ -95,7 +95,7 @@ def recognise_images_to_csv(images: Sequence[Path], layouts: Sequence[AnswerShee
     temporary = out.with_name(out.name + ".tmp")
     try:
         with temporary.open("w", encoding="utf-8", newline="") as handle, \
-                RecognitionPool(layouts, thresholds, workers, keep_crops=False) as pool:
+                RecognitionPool(layouts, thresholds, workers, crop_kinds=frozenset()) as pool:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(CSV_HEADER)
             for page in pool.recognise(images, len(images), progress, cancel):

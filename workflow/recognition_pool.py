@@ -26,7 +26,7 @@ import cv2
 from core.i18n import LocalisedText
 from core.progress import CancelToken, ProgressCallback, ProgressUpdate, ignore_progress
 from core.settings import RecognitionThresholds
-from omr.layout import AnswerSheetLayout
+from omr.layout import AnswerSheetLayout, RegionKind
 from omr.page_recognition import recognise_page
 from omr.page_result import PageResult, PageStatus
 
@@ -49,7 +49,7 @@ class RecognisedPage:
 class _WorkerSetup:
     layouts: tuple[AnswerSheetLayout, ...]
     thresholds: RecognitionThresholds
-    keep_crops: bool
+    crop_kinds: frozenset[RegionKind] | None
 
 
 _worker_setup: _WorkerSetup | None = None  # one per worker process, set by its initialiser
@@ -88,9 +88,14 @@ def _exit_with_parent() -> None:
 
 
 def recognise_file(path: str | Path, layouts: Sequence[AnswerSheetLayout],
-                   thresholds: RecognitionThresholds, *, keep_crops: bool = True
+                   thresholds: RecognitionThresholds, *,
+                   crop_kinds: frozenset[RegionKind] | None = None
                    ) -> RecognisedPage:
-    """Read and recognise one page file; an unreadable file is a REJECTED result."""
+    """Read and recognise one page file; an unreadable file is a REJECTED result.
+
+    `crop_kinds` keeps only the region crops of those kinds (None keeps all): crops are
+    the bulk of what a worker sends back.
+    """
     try:
         data = Path(path).read_bytes()
     except OSError as error:
@@ -99,15 +104,15 @@ def recognise_file(path: str | Path, layouts: Sequence[AnswerSheetLayout],
     started = time.perf_counter()
     result = recognise_page(data, layouts, thresholds)
     seconds = time.perf_counter() - started
-    if not keep_crops:
-        result.crops = []
+    if crop_kinds is not None:
+        result.crops = [crop for crop in result.crops if crop.kind in crop_kinds]
     return RecognisedPage(str(path), result, seconds)
 
 
 def _recognise_in_worker(path: str) -> RecognisedPage:
     setup = _worker_setup
     assert setup is not None, "worker used before its initialiser ran"
-    return recognise_file(path, setup.layouts, setup.thresholds, keep_crops=setup.keep_crops)
+    return recognise_file(path, setup.layouts, setup.thresholds, crop_kinds=setup.crop_kinds)
 
 
 class RecognitionPool:
@@ -120,8 +125,9 @@ class RecognitionPool:
     """
 
     def __init__(self, layouts: Sequence[AnswerSheetLayout], thresholds: RecognitionThresholds,
-                 workers: int | None = None, *, keep_crops: bool = True) -> None:
-        self.setup = _WorkerSetup(tuple(layouts), thresholds, keep_crops)
+                 workers: int | None = None, *,
+                 crop_kinds: frozenset[RegionKind] | None = None) -> None:
+        self.setup = _WorkerSetup(tuple(layouts), thresholds, crop_kinds)
         self.workers = workers or default_workers()
         self._executor: concurrent.futures.Executor | None = None
 
@@ -150,7 +156,7 @@ class RecognitionPool:
             return self._executor.submit(_recognise_in_worker, str(path))
         setup = self.setup
         return self._executor.submit(recognise_file, str(path), setup.layouts, setup.thresholds,
-                                     keep_crops=setup.keep_crops)
+                                     crop_kinds=setup.crop_kinds)
 
     def recognise(self, paths: Iterable[str | Path], total: int = 0,
                   progress: ProgressCallback = ignore_progress,

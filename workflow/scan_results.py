@@ -16,9 +16,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,12 +28,14 @@ from core.enums import ExceptionKind, ItemType, PageStatus, ScoredBy
 from core.i18n import LocalisedText
 from core.models import Page, Response, Student, StudentSheetPage
 from omr.layout import FieldKind, RegionKind
-from omr.page_result import PageResult
+from omr.page_result import FieldResult, PageResult
 from omr.page_result import PageStatus as ReadStatus
 from workflow.audit_log import record_change
 from workflow.context import AppContext
 from workflow.exam_sheets import ExamSheets, ItemKey
 from workflow.exception_queue import queue_exception
+
+_NOT_ANSWERS = frozenset({FieldKind.ID_DIGIT, FieldKind.ABSENT, FieldKind.OPTIONAL_SELECTOR})
 
 SCORE_BAR_SCORER = "score_bar"
 """`Response.scorer` of points read from a teacher's marks in a score bar (手阅打分框)."""
@@ -222,55 +225,51 @@ def derive_responses(session: Session, sheets: ExamSheets, page: Page, student_i
     still under review is stored without a score until a person settles it.
     """
     reading = PageResult.from_record(page.reading or {"status": "flagged"})
-    written = 0
-    for field in reading.fields:
-        label = field.item
-        key = sheets.items.get(label) if label else None
-        if key is None or field.kind in (FieldKind.ID_DIGIT, FieldKind.ABSENT,
-                                         FieldKind.OPTIONAL_SELECTOR):
-            continue
-        response = _response(session, key.assessment_item_id, student_id)
-        response.page_id = page.id
-        response.confidence = field.confidence
-        response.marks_read = {"field": field.name,
-                               "fills": [round(f, 3) if math.isfinite(f) else None
-                                         for f in field.fills],
-                               "flags": sorted(str(flag) for flag in field.flags)}
-        if field.kind is FieldKind.SCORE_DIGIT:
-            _score_from_bar(response, field.value, field.needs_review, key.points)
+    keyed = [(field, sheets.items[field.item]) for field in reading.fields
+             if field.item in sheets.items and field.kind not in _NOT_ANSWERS]
+    existing = {response.assessment_item_id: response for response in session.scalars(
+        select(Response).where(Response.student_id == student_id,
+                               Response.assessment_item_id.in_(
+                                   [key.assessment_item_id for _, key in keyed])))}
+    now = dt.datetime.now(dt.UTC)
+    new_rows = []
+    for field, key in keyed:
+        values = _response_values(field, key, now)
+        values["page_id"] = page.id
+        response = existing.get(key.assessment_item_id)
+        if response is None:
+            new_rows.append({**values, "assessment_item_id": key.assessment_item_id,
+                             "student_id": student_id})
         else:
-            _score_answer(response, field.value, field.needs_review, key)
-        written += 1
-    return written
+            for name, value in values.items():
+                setattr(response, name, value)
+    if new_rows:
+        session.execute(insert(Response), new_rows)  # one statement: scanning is a bulk job
+    return len(keyed)
 
 
-def _score_from_bar(response: Response, value: str, review: bool, points: float) -> None:
-    if review or value == "":
-        response.score, response.scored_by, response.scorer = None, None, None
-        return
-    response.score = min(float(value), points)
-    response.scored_by, response.scorer = ScoredBy.TEACHER, SCORE_BAR_SCORER
-    response.scored_at = dt.datetime.now(dt.UTC)
-
-
-def _score_answer(response: Response, value: str, review: bool, key: ItemKey) -> None:
-    response.value = value
+def _response_values(field: FieldResult, key: ItemKey, now: dt.datetime) -> dict[str, Any]:
+    """A response's columns from one field: what was read, how sure, and its score."""
+    values: dict[str, Any] = {
+        "confidence": field.confidence,
+        "marks_read": {"field": field.name,
+                       "fills": [round(f, 3) if math.isfinite(f) else None for f in field.fills],
+                       "flags": sorted(str(flag) for flag in field.flags)},
+    }
+    if field.kind is FieldKind.SCORE_DIGIT:
+        settled = not field.needs_review and field.value != ""
+        score = min(float(field.value), key.points) if settled else None
+        values.update(score=score, scored_by=ScoredBy.TEACHER if settled else None,
+                      scorer=SCORE_BAR_SCORER if settled else None,
+                      scored_at=now if settled else None)
+        return values
     multiple = key.item_type is ItemType.MULTIPLE_CHOICE
-    score = None if review else score_objective(value, key.answer, key.points, key.rule,
-                                                multiple)
-    response.score = score
-    response.scored_by = ScoredBy.MACHINE if score is not None else None
-    response.scored_at = dt.datetime.now(dt.UTC) if score is not None else None
-
-
-def _response(session: Session, assessment_item_id: int, student_id: int) -> Response:
-    response = session.scalars(select(Response).where(
-        Response.assessment_item_id == assessment_item_id,
-        Response.student_id == student_id)).first()
-    if response is None:
-        response = Response(assessment_item_id=assessment_item_id, student_id=student_id)
-        session.add(response)
-    return response
+    score = None if field.needs_review else score_objective(
+        field.value, key.answer, key.points, key.rule, multiple)
+    values.update(value=field.value, score=score,
+                  scored_by=ScoredBy.MACHINE if score is not None else None,
+                  scored_at=now if score is not None else None)
+    return values
 
 
 def find_student(session: Session, school_id: int, number: str) -> Student | None:

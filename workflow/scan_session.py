@@ -29,6 +29,7 @@ from core.errors import OperationCancelledError, PtwError
 from core.i18n import LocalisedText
 from core.models import Page, ScanBatch
 from core.progress import CancelToken, ProgressCallback, ProgressUpdate, ignore_progress
+from omr.layout import RegionKind
 from scanner.acquisition import AcquiredImage
 from scanner.page_store import PageStore
 from workflow.context import AppContext
@@ -42,6 +43,9 @@ from workflow.sheet_completeness import queue_missing_pages
 log = logging.getLogger(__name__)
 
 SCANNING_STAGE = LocalisedText("扫描并识别", "Scanning and recognising")
+EXCEPTION_CROPS = frozenset({RegionKind.HANDWRITTEN_ID})
+"""Region crops the scan keeps (for unknown-student exceptions); answer boxes are cut again
+from the stored page when they are marked, rather than shipped from every worker."""
 FLUSH_SECONDS = 0.25
 """Longest a recognised page waits before its result is saved."""
 FLUSH_PAGES = 16
@@ -109,7 +113,8 @@ def scan_exam(context: AppContext, exam_id: int, pages: Iterable[AcquiredImage],
     summary = ScanSummary(batch_id)
     summary.recovered = _adopt_orphans(context, store, interrupted or batch_id)
     writer = ReadingWriter(context, sheets, pictures_dir(context), rescan=rescan)
-    with RecognitionPool(sheets.layouts, context.settings.recognition, workers) as pool:
+    with RecognitionPool(sheets.layouts, context.settings.recognition, workers,
+                         crop_kinds=EXCEPTION_CROPS) as pool:
         work: queue.Queue[_Pending | _IntakeEnd] = queue.Queue()
         for page_id, path in _unrecognised_pages(context, exam_id):
             work.put(_Pending(page_id, pool.submit(path)))
