@@ -253,8 +253,14 @@ def _refresh_wrong_items(session: Session, matrix: ExamMatrix, today: dt.date
                 right_answer=entry.right_answer, score=entry.score,
                 full_marks=entry.full_marks, answered_on=entry.answered_on,
                 box=review.box, due_on=review.due))
-        elif row.answered_on <= entry.answered_on and row.assessment_id == entry.assessment_id:
+        elif row.assessment_id == entry.assessment_id:  # the same exam analysed again
             row.answer, row.score = entry.answer, entry.score
+        elif row.answered_on <= entry.answered_on:  # wrong again later: back to box 1
+            row.assessment_id, row.answer, row.score = (entry.assessment_id, entry.answer,
+                                                        entry.score)
+            row.full_marks, row.answered_on = entry.full_marks, entry.answered_on
+            row.box, row.due_on, row.right_in_a_row, row.retired = (review.box, review.due,
+                                                                     0, False)
     session.flush()
     return fresh
 

@@ -130,8 +130,15 @@ def _settle_duplicate(context: AppContext, session: Session, sheets: ExamSheets,
                       exception: RecognitionException, page: Page, value: str
                       ) -> tuple[int, int]:
     if value == KEEP:
-        for duplicate in _sheet_pages(session, page):
+        discarded = _sheet_pages(session, page)
+        for duplicate in discarded:
             duplicate.status = PageStatus.REPLACED
+        for other in session.scalars(select(RecognitionException).where(
+                RecognitionException.page_id.in_([p.id for p in discarded]),
+                RecognitionException.id != exception.id,
+                RecognitionException.status == ExceptionStatus.OPEN)):
+            other.status = ExceptionStatus.DISMISSED  # about a sheet set aside
+            other.resolution = KEEP
         return 0, 0
     if value == REPLACE:
         student = session.get(Student, exception.student_id) if exception.student_id else None

@@ -75,6 +75,22 @@ def test_an_ambiguous_mark_is_read_as_the_person_says(context: AppContext,
     assert _responses(context, STUDENTS[1])["3"] == ("C", key.points if key.answer == "C" else 0)
 
 
+def test_keeping_the_first_sheet_dismisses_what_was_queued_about_the_second(
+        context: AppContext, exam: ScanExam) -> None:
+    first, _ = answered_sheet(exam, STUDENTS[3], 7, scores=SCORES)
+    second, _ = answered_sheet(exam, STUDENTS[3], 8, scores=SCORES, answers={"q5": ("A", "B")})
+    scan_exam(context, exam.exam_id, first, "test:first", workers=1)
+    scan_exam(context, exam.exam_id, second, "test:second", workers=1)
+    kinds = {e.kind: e for e in _open(context, exam)}
+    assert set(kinds) == {ExceptionKind.AMBIGUOUS_MARK, ExceptionKind.DUPLICATE_STUDENT}
+    resolve_exception(context, kinds[ExceptionKind.DUPLICATE_STUDENT].id, KEEP)
+    assert _open(context, exam) == []
+    with context.database.transaction() as session:
+        statuses = {e.kind: e.status for e in list_exceptions(
+            session, pictures_dir(context), exam.exam_id, status=None)}
+    assert statuses[ExceptionKind.AMBIGUOUS_MARK] is ExceptionStatus.DISMISSED
+
+
 @pytest.mark.parametrize("choice", [REPLACE, KEEP])
 def test_a_duplicate_sheet_replaces_the_first_or_is_set_aside(
         context: AppContext, exam: ScanExam, choice: str) -> None:
