@@ -7,6 +7,7 @@ on a machine without a display.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,7 @@ GUI_COMMAND = CommandExtension("gui", "start the desktop workstation", _configur
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `ptw` with the GUI command available."""
+    multiprocessing.freeze_support()  # a frozen (PyInstaller) build starting a pool worker
     return cli_main(argv, extensions=[GUI_COMMAND])
 
 

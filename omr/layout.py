@@ -4,8 +4,8 @@ A layout is the contract between the sheet printer, the recogniser and other too
 names every bubble (centre and radius) and every region (rectangle) of every page, with
 the page's four corner anchors and its QR code. Coordinates are millimetres from the
 page's top-left corner, x to the right and y down. Layouts are versioned and round-trip
-through JSON (`to_json` / `from_json`); the JSON is documented in docs of this module's
-classes, field by field.
+through JSON (`to_json` / `from_json`); the JSON is documented field by field in
+`omr/layout-json.md` and in this module's classes.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scanner.sane_config import TEST_DEVICE, write_sane_config
+from tests.scanner.sane_config import write_sane_config
 from tests.workflow.ptw_process import run_ptw
 from tests.workflow.scanned_sheets import STUDENTS, ScanExam, answered_sheet, make_scan_exam
 from tests.workflow.test_scan_session import SCORES
@@ -60,7 +60,7 @@ def test_a_folder_of_scans_is_imported_and_reported(station_env: dict[str, str],
 def test_a_hundred_pages_from_the_sane_test_scanner(station_env: dict[str, str],
                                                     exam: ScanExam, tmp_path: Path) -> None:
     env = {**station_env, "SANE_CONFIG_DIR": str(write_sane_config(tmp_path / "sane.d"))}
-    done = run_ptw(env, "scan", "--exam", str(exam.exam_id), "--source", f"sane:{TEST_DEVICE}",
+    done = run_ptw(env, "scan", "--exam", str(exam.exam_id), "--source", "sane:test",
                    "--feeds", "10", "--dpi", "100", "--workers", "2", timeout=600)
     assert done.returncode == 0, done.stderr
     assert "取得 100 页" in done.stdout and "保存 100 页" in done.stdout
