@@ -299,15 +299,18 @@ def _read_page(gray: np.ndarray, placement: _Placement, settings: RecognitionThr
     result.reasons += identity.reasons
     result.crops = _crops(gray, page, fit.homography)
     review = result.review_fields
+    on_page = {field.name: field for field in page.fields}  # score sums are not fields
     result.review_crops = {field.name: warp_region(gray, fit.homography,
-                                                    _field_box(page.field(field.name)),
+                                                    _field_box(on_page[field.name]),
                                                     CROP_PIXELS_PER_MM)
-                           for field in review if field.name in _field_names(page)}
+                           for field in review if field.name in on_page}
     if review:
         names = ", ".join(field.name for field in review[:12]) + ("…" if len(review) > 12 else "")
         result.reasons.append(FIELDS_TO_REVIEW.format(count=len(review), names=names))
     if result.reasons:
         result.status = PageStatus.FLAGGED
+    if not debug:
+        return result
     review = [needs_review(reading, settings, field.kind in MULTIPLE_KINDS)
               for field, reading in zip(fields, readings, strict=True)]
     return _with_debug(result, gray, fit, (boxes, measures, review, owners, baseline), debug)
@@ -379,10 +382,6 @@ def _score_result(item: str | None, groups: list[tuple[BubbleField, FieldReading
 def _points_text(points: float) -> str:
     """Points as short text: 7.5 → "7.5", 8.0 → "8"."""
     return f"{points:.2f}".rstrip("0").rstrip(".")
-
-
-def _field_names(page: PageLayout) -> frozenset[str]:
-    return frozenset(field.name for field in page.fields)
 
 
 def _field_box(field: BubbleField, margin: float = 3.0) -> Rect:

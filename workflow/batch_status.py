@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.enums import BatchStatus, ExceptionKind, ExceptionStatus, PageStatus
 from core.models import Page, RecognitionException, ScanBatch, StudentSheetPage
-from workflow.exam_queries import get_exam
+from workflow.exam_queries import find_assessment
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ class ExamScanState:
 
 def exam_scan_state(session: Session, exam_id: int) -> ExamScanState:
     """Count pages, students and open exceptions of one exam."""
-    get_exam(session, exam_id)
+    find_assessment(session, exam_id)
     batches = list(session.scalars(select(ScanBatch).where(ScanBatch.assessment_id == exam_id)
                                    .order_by(ScanBatch.id)))
     counts: dict[int, Counter[PageStatus]] = {batch.id: Counter() for batch in batches}

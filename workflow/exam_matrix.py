@@ -25,7 +25,7 @@ from core.models import (
     SchoolClass,
     Student,
 )
-from workflow.exam_queries import get_exam
+from workflow.exam_queries import find_assessment
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class ExamMatrix:
 
 def load_exam_matrix(session: Session, exam_id: int) -> ExamMatrix:
     """Read the exam's items, responses, classes and knowledge points."""
-    exam = get_exam(session, exam_id)
+    exam = find_assessment(session, exam_id)
     rows = session.execute(select(AssessmentItem, Item).join(
         Item, AssessmentItem.item_id == Item.id).where(
         AssessmentItem.assessment_id == exam_id).order_by(AssessmentItem.position)).all()

@@ -88,13 +88,25 @@ def list_exams(session: Session) -> list[ExamSummary]:
     ]
 
 
+def _no_exam(exam_id: int) -> NotFoundError:
+    return NotFoundError(LocalisedText(f"找不到编号为 {exam_id} 的考试（用 ptw exams list 查看）。",
+                                       f"No exam with id {exam_id} (see ptw exams list)."))
+
+
 def get_exam(session: Session, exam_id: int) -> ExamSummary:
     """The summary of one exam, or NotFoundError."""
     for exam in list_exams(session):
         if exam.id == exam_id:
             return exam
-    raise NotFoundError(LocalisedText(f"找不到编号为 {exam_id} 的考试（用 ptw exams list 查看）。",
-                                      f"No exam with id {exam_id} (see ptw exams list)."))
+    raise _no_exam(exam_id)
+
+
+def find_assessment(session: Session, exam_id: int) -> Assessment:
+    """The exam's row (no summary counts to compute), or NotFoundError."""
+    exam = session.get(Assessment, exam_id)
+    if exam is None:
+        raise _no_exam(exam_id)
+    return exam
 
 
 def exam_results(session: Session, exam_id: int) -> ExamResults:

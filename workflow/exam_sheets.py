@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from core.enums import ItemType, ScoringRule
 from core.errors import BadInputError
 from core.i18n import LocalisedText
-from core.models import AnswerSheetTemplate, Assessment, AssessmentItem, Item
+from core.models import AnswerSheetTemplate, AssessmentItem, Item
 from omr.layout import AnswerSheetLayout
-from workflow.exam_queries import get_exam
+from workflow.exam_queries import find_assessment
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +54,7 @@ class ExamSheets:
 
 def load_exam_sheets(session: Session, exam_id: int) -> ExamSheets:
     """Load the exam's layouts and items; errors a teacher can act on when they are missing."""
-    get_exam(session, exam_id)  # NotFoundError with the usual message
-    exam = session.get(Assessment, exam_id)
-    assert exam is not None
+    exam = find_assessment(session, exam_id)
     templates = list(session.scalars(select(AnswerSheetTemplate).where(
         AnswerSheetTemplate.assessment_id == exam_id).order_by(AnswerSheetTemplate.version)))
     if not templates:

@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 from core.enums import ScoredBy
 from core.errors import ImportProblem, ImportRejectedError
 from core.i18n import LocalisedText
-from core.models import Assessment, AssessmentItem, Response, Student
+from core.models import AssessmentItem, Response, Student
 from core.progress import CancelToken, ProgressCallback, ProgressUpdate, ignore_progress
 from workflow.audit_log import record_change
 from workflow.context import AppContext
-from workflow.exam_queries import get_exam
+from workflow.exam_queries import find_assessment
 from workflow.table_reader import ColumnSpec, Table, read_table
 
 STUDENT_COLUMN = ColumnSpec("student_number", ("学号", "考号", "student number", "student"))
@@ -115,10 +115,9 @@ def import_scores(context: AppContext, path: Path, exam_id: int,
     progress(ProgressUpdate(0, 2, LocalisedText("读取文件", "Reading the file")))
 
     def work(session: Session) -> ScoreImportSummary:
-        get_exam(session, exam_id)
+        school_id = find_assessment(session, exam_id).school_id
         items = {item.label: item for item in session.scalars(
             select(AssessmentItem).where(AssessmentItem.assessment_id == exam_id))}
-        school_id = session.get(Assessment, exam_id).school_id  # type: ignore[union-attr]
         students = {number: student_id for number, student_id in session.execute(
             select(Student.student_number, Student.id).where(Student.school_id == school_id))}
         cells = parse_scores(read_table(Path(path), [STUDENT_COLUMN, *_item_columns(items)]),
