@@ -352,8 +352,14 @@ def _crossed(levels: np.ndarray, cross: np.ndarray | None,
     if cross is None:
         return np.zeros(len(levels), dtype=bool)
     scores = np.asarray(cross, dtype=np.float64).ravel()
-    inked = levels >= min(baseline.residue, baseline.light)
-    return np.isfinite(scores) & (scores >= CROSS_MIN_SCORE) & inked
+    inked = levels >= crossing_floor(baseline)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(scores) & (scores >= CROSS_MIN_SCORE) & inked
+
+
+def crossing_floor(baseline: SheetBaseline) -> float:
+    """Least fill of a bubble that can be crossed out (a cross leaves some ink inside)."""
+    return min(baseline.residue, baseline.light)
 
 
 def needs_review(reading: FieldReading, thresholds: RecognitionThresholds,

@@ -195,6 +195,9 @@ def _png_size(data: bytes) -> tuple[int, int] | None:
     return width, height
 
 
+JPEG_TAIL_BYTES = 4096
+"""Bytes at the end of a JPEG file its end-of-image marker is looked for in first."""
+
 _SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
@@ -221,7 +224,16 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
 
 
 def _jpeg_complete(data: bytes) -> bool:
-    """Whether the JPEG's end-of-image marker follows its last scan (not cut off)."""
+    """Whether the JPEG's end-of-image marker follows its last scan (not cut off).
+
+    The end marker is looked for near the end of the file first, so a whole scan is not
+    searched backwards for the last scan marker (0xFF never precedes a marker code inside
+    entropy-coded data, so a marker found is a marker).
+    """
+    tail = max(0, len(data) - JPEG_TAIL_BYTES)
+    end = data.rfind(b"\xff\xd9", tail)
+    if end >= 0:
+        return data.find(b"\xff\xda", end) < 0 and 0 <= data.find(b"\xff\xda") < end
     last_scan = data.rfind(b"\xff\xda")
     end = data.rfind(b"\xff\xd9")
     return last_scan >= 0 and end > last_scan

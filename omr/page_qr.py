@@ -14,6 +14,7 @@ import numpy as np
 import zxingcpp
 
 from omr.layout import QrPayload, Rect
+from omr.region_warp import warp_region
 
 QR_PIXELS_PER_MM = 8.0
 """Resolution the QR region is warped to before decoding."""
@@ -37,19 +38,15 @@ class QrReading:
 def read_qr_region(gray: np.ndarray, homography: np.ndarray, rect: Rect) -> QrReading | None:
     """The code in the layout's QR rectangle `rect` (mm) mapped by `homography`, if any."""
     margin = QUIET_ZONE_MM
-    width_mm, height_mm = rect.width + 2 * margin, rect.height + 2 * margin
-    size = (round(width_mm * QR_PIXELS_PER_MM), round(height_mm * QR_PIXELS_PER_MM))
-    to_crop = np.array([[QR_PIXELS_PER_MM, 0, -(rect.x - margin) * QR_PIXELS_PER_MM],
-                        [0, QR_PIXELS_PER_MM, -(rect.y - margin) * QR_PIXELS_PER_MM],
-                        [0, 0, 1]])
-    crop_to_image = homography @ np.linalg.inv(to_crop)
-    crop = cv2.warpPerspective(gray, crop_to_image, size, flags=cv2.INTER_LINEAR
-                               | cv2.WARP_INVERSE_MAP, borderValue=255)
+    box = Rect(rect.x - margin, rect.y - margin, rect.width + 2 * margin,
+               rect.height + 2 * margin)
+    crop = warp_region(gray, homography, box, QR_PIXELS_PER_MM)
     readings = _decode(crop)
     if not readings:
         return None
     text, (x, y) = readings[0]
-    centre = cv2.perspectiveTransform(np.array([[[x, y]]], np.float64), crop_to_image)[0, 0]
+    centre_mm = np.array([[[box.x + x / QR_PIXELS_PER_MM, box.y + y / QR_PIXELS_PER_MM]]])
+    centre = cv2.perspectiveTransform(centre_mm, homography)[0, 0]
     return QrReading(text, QrPayload.decode(text), (float(centre[0]), float(centre[1])))
 
 

@@ -25,12 +25,13 @@ from omr.anchors import (
     map_points,
     search_image,
 )
-from omr.bubble_fill import BubbleBoxes, measure_bubbles
+from omr.bubble_fill import BubbleBoxes, measure_bubbles, score_crosses
 from omr.feeder_streaks import remove_streaks
 from omr.layout import AnswerSheetLayout, BubbleField, FieldKind, PageLayout, Rect, RegionKind
 from omr.mark_decision import (
     FieldReading,
     MarkFlag,
+    crossing_floor,
     estimate_baseline,
     needs_review,
     read_fields,
@@ -280,9 +281,10 @@ def _read_page(gray: np.ndarray, placement: _Placement, settings: RecognitionThr
     page, fit = placement.page, placement.fit
     fields = page.fields
     boxes, owners = _bubble_boxes(page, fit.homography)
-    measures = measure_bubbles(gray, boxes)
+    measures = measure_bubbles(gray, boxes, cross_floor=None)
     baseline = estimate_baseline(measures.fill, settings)
-    cross = measures.cross if settings.cross_means_erased else None
+    cross = (score_crosses(gray, boxes, measures, crossing_floor(baseline))
+             if settings.cross_means_erased else None)
     readings = read_fields([field.values for field in fields], measures.fill,
                            [field.kind in MULTIPLE_KINDS for field in fields], baseline,
                            solid=measures.solid, cross=cross)

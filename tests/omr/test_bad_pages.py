@@ -144,6 +144,13 @@ def test_truncated_jpeg_is_rejected(page: tuple[np.ndarray, dict[str, str]]) -> 
         _explained(result, PageStatus.REJECTED)
 
 
+def test_jpeg_with_padding_after_its_end_reads(page: tuple[np.ndarray, dict[str, str]]) -> None:
+    image, truth = page
+    for padding in (b"\x00" * 100, b"\x00" * 10_000):  # some scanners pad files
+        result = recognise_page(jpeg(image, 80) + padding, [LAYOUT], SETTINGS)
+        assert result.status == PageStatus.OK and result.answers == truth
+
+
 def test_cmyk_tiff_reads(page: tuple[np.ndarray, dict[str, str]]) -> None:
     image_module = pytest.importorskip("PIL.Image")
     image, truth = page

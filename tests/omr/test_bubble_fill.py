@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
-from omr.bubble_fill import BubbleBoxes, measure_bubbles, measure_fills
+from omr.bubble_fill import BubbleBoxes, measure_bubbles, measure_fills, score_crosses
 
 RADIUS = 17  # px: a 4.4 mm bubble at 200 dpi
 
@@ -132,3 +132,19 @@ def test_cross_strokes_past_the_outline_score_high_and_other_marks_do_not() -> N
     assert cross is not None
     assert cross[1] > 0.6 and cross[2] > 0.6
     assert np.all(cross[[0, 3, 4, 5, 6, 7]] < 0.2)
+
+
+def test_crosses_are_scored_only_from_the_floor_and_score_the_same() -> None:
+    image, boxes = _row()
+    _fill(image, boxes.centres[1], 1.0)
+    _cross(image, boxes.centres[1])
+    _cross(image, boxes.centres[2])
+    everything = measure_bubbles(image, boxes)
+    unscored = measure_bubbles(image, boxes, cross_floor=None)
+    assert unscored.cross is None and np.array_equal(unscored.fill, everything.fill)
+    floor = float(np.median(everything.fill)) + 0.05
+    cross = score_crosses(image, boxes, unscored, floor)
+    scored = everything.fill >= floor
+    assert scored[1] and scored[2] and not scored[0]
+    assert np.all(np.isnan(cross[~scored]))
+    assert np.allclose(cross[scored], everything.cross[scored])
