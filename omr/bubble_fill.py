@@ -168,7 +168,8 @@ def _inside_image(shape: tuple[int, ...], centres: np.ndarray, sizes: np.ndarray
 class _Probe:
     """Where a bubble of one box size is read, relative to its centre pixel.
 
-    `window_half` (rows, cols) is the half-size of the window its paper level comes from;
+    `window_half` (rows, cols, in samples `PAPER_SAMPLE_STEP` px apart) is the half-size
+    of the window its paper level comes from;
     `crop_half` (rows, cols, in samples `step` px apart) that of the inner-area grid, and
     `masks` (shifts, samples) weigh that grid for each shift, each summing to 1;
     `diagonal` and `straight` are the (dy, dx) points of the cross test (4 directions
