@@ -57,11 +57,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analytics.dina_ability import GRID, AbilityHyper, fit_exact_ability
-from analytics.dina_model import DinaData, DinaFit, DinaHyper, fit_exact, fit_mean_field
+from analytics.dina_model import (
+    DinaData,
+    DinaFit,
+    DinaHyper,
+    fit_exact,
+    fit_mean_field,
+    logit,
+)
 from core.errors import BadInputError
 from core.i18n import LocalisedText
-
-EPS = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,12 +225,6 @@ def kp_blocks(q: np.ndarray) -> list[np.ndarray]:
     roots = np.array([root(i) for i in range(k)])
     used = q.any(axis=0)
     return [np.flatnonzero((roots == r) & used) for r in np.unique(roots[used])]
-
-
-def logit(p: np.ndarray) -> np.ndarray:
-    """log(p / (1 − p)) with p kept inside (EPS, 1 − EPS)."""
-    p = np.clip(p, EPS, 1 - EPS)
-    return np.log(p) - np.log1p(-p)
 
 
 def prior_tilt(prior: MasteryPrior | None, n: int, kp_ids: tuple[Hashable, ...],

@@ -52,6 +52,11 @@ class WrongItem:
         """Some points were earned."""
         return self.score > 0
 
+    @property
+    def schedule(self) -> ReviewState:
+        """Its review state; an entry never reviewed is on the first schedule."""
+        return self.review or first_review(self.answered_on)
+
 
 @dataclass(frozen=True, slots=True)
 class AnsweredItem:
@@ -105,7 +110,7 @@ def after_retry(state: ReviewState, right: bool, on: dt.date,
 
 def is_due(item: WrongItem, today: dt.date) -> bool:
     """Whether the entry should be practised today (retired entries never are)."""
-    review = item.review or first_review(item.answered_on)
+    review = item.schedule
     return not review.retired and review.due <= today
 
 
@@ -131,8 +136,7 @@ def wrong_items(answers: Iterable[AnsweredItem]) -> list[WrongItem]:
 def record_retry(item: WrongItem, right: bool, on: dt.date,
                  retire_after: int = RETIRE_AFTER) -> WrongItem:
     """The entry after the student retried it on `on`."""
-    review = item.review or first_review(item.answered_on)
-    return dataclasses.replace(item, review=after_retry(review, right, on, retire_after))
+    return dataclasses.replace(item, review=after_retry(item.schedule, right, on, retire_after))
 
 
 def select_entries(entries: Sequence[WrongItem], query: WrongItemQuery) -> list[WrongItem]:
@@ -158,7 +162,7 @@ def by_student(entries: Iterable[WrongItem]) -> dict[int, list[WrongItem]]:
 def due_entries(entries: Sequence[WrongItem], student_id: int, today: dt.date) -> list[WrongItem]:
     """A student's entries due for practice today, most overdue first."""
     due = [e for e in entries if e.student_id == student_id and is_due(e, today)]
-    return sorted(due, key=lambda e: ((e.review or first_review(e.answered_on)).due, e.item_id))
+    return sorted(due, key=lambda e: (e.schedule.due, e.item_id))
 
 
 __all__ = ["LEITNER_INTERVALS_DAYS", "RETIRE_AFTER", "AnsweredItem", "ReviewState",
